@@ -1,0 +1,276 @@
+"""The ``hoctap`` command line: run the bot, ask questions, manage content and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.app import App, build_app
+from bot.clock import FixedClock
+from bot.pack import PackError, dump_pack, load_pack
+from bot.pack.diff import diff_packs
+from bot.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    name="hoctap",
+    help="Trợ lý học tập: chatbot hỏi đáp về lớp học, thư viện và xe thư viện lưu động.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+content_cli = typer.Typer(help="Kiểm tra, nhập, xuất và khôi phục nội dung.", no_args_is_help=True)
+db_cli = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+cli.add_typer(content_cli, name="content")
+cli.add_typer(db_cli, name="db")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        raise _fail(f"hoctap: {exc}") from None
+
+
+def _parse_now(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"hoctap: --now: '{value}' không đúng dạng YYYY-MM-DDTHH:MM") from None
+
+
+def _run(main: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(main())  # type: ignore[arg-type]
+
+
+async def _with_app(
+    settings: Settings,
+    work: Callable[[App], Awaitable[T]],
+    *,
+    import_default: bool,
+    clock: FixedClock | None = None,
+    database_url: str | None = None,
+) -> T:
+    app = build_app(settings, clock=clock, database_url=database_url)
+    try:
+        try:
+            await app.prepare(import_default=import_default)
+        except PackError as exc:
+            raise _fail("\n".join(str(p) for p in exc.problems), 1) from None
+        except OSError as exc:
+            raise _fail(f"hoctap: không kết nối được cơ sở dữ liệu: {exc}") from None
+        return await work(app)
+    finally:
+        await app.close()
+
+
+def _utf8_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+@cli.command()
+def ask(
+    questions: Annotated[list[str] | None, typer.Argument(help="Câu hỏi; không có thì đọc từng dòng từ stdin.")] = None,
+    content: Annotated[Path | None, typer.Option("--content", help="Trả lời từ bộ nội dung này (CSDL tạm).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Giờ giả định, YYYY-MM-DDTHH:MM (giờ địa phương).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Mỗi câu trả lời một dòng JSON.")] = False,
+) -> None:
+    """Trả lời câu hỏi bằng cùng bộ máy mà các kênh chat dùng."""
+    _utf8_stdio()
+    overrides: dict[str, Any] = {}
+    if content is not None:
+        pack, problems = load_pack(content)
+        if pack is None:
+            raise _fail("\n".join(str(p) for p in problems), 1)
+        overrides["content_dir"] = content
+    settings = _settings(**overrides)
+    when = _parse_now(now)
+    lines: Iterable[str] = questions if questions else (line.rstrip("\r\n") for line in sys.stdin)
+
+    async def work(app: App) -> None:
+        live = await app.require_live()
+        for question in lines:
+            moment = when.replace(tzinfo=app.tz) if when else app.now()
+            answer = live.engine.ask(question, moment)
+            if as_json:
+                record = {
+                    "question": question,
+                    "kind": answer.kind,
+                    "ids": list(answer.ids),
+                    "score": round(answer.score, 4),
+                    "text": answer.text,
+                }
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                typer.echo(answer.text.replace("\n", " / "))
+            sys.stdout.flush()
+
+    clock = FixedClock(when, settings.tz) if when else None
+    if content is not None:
+        with tempfile.TemporaryDirectory(prefix="hoctap-ask-") as tmp:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'ask.db'}"
+            _run(lambda: _with_app(settings, work, import_default=True, clock=clock, database_url=url))
+    else:
+        _run(lambda: _with_app(settings, work, import_default=True, clock=clock))
+
+
+@content_cli.command("check")
+def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")]) -> None:
+    """Kiểm tra một bộ nội dung: in mỗi lỗi một dòng; mã thoát 0 nếu hợp lệ."""
+    _utf8_stdio()
+    pack, problems = load_pack(folder)
+    if pack is None:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo(f"{len(problems)} lỗi.", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"Hợp lệ: {len(pack.topics)} chủ đề, {len(pack.centers)} trung tâm, "
+        f"{len(pack.courses)} lớp học, {len(pack.libraries)} thư viện, "
+        f"{len(pack.stops)} điểm dừng xe, {len(pack.faq)} hỏi đáp, "
+        f"{len(pack.announcements)} thông báo."
+    )
+
+
+@content_cli.command("import")
+def content_import(
+    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")] = False,
+    author: Annotated[str, typer.Option("--author", help="Ghi vào lịch sử phiên bản.")] = "cli",
+) -> None:
+    """Nhập một bộ nội dung thành phiên bản mới (tất cả hoặc không gì cả)."""
+    _utf8_stdio()
+    pack, problems = load_pack(folder)
+    if pack is None:
+        for problem in problems:
+            typer.echo(str(problem))
+        raise _fail(f"{len(problems)} lỗi; không có gì thay đổi.", 1)
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import content as content_db
+
+        async with app.sessions.begin() as session:
+            if dry_run:
+                live = await content_db.current_pack(session)
+                diff = diff_packs(live[1] if live else None, pack)
+                for line in diff.lines():
+                    typer.echo(line)
+                typer.echo("(chạy thử: chưa thay đổi gì)")
+                return
+            applied = await content_db.apply_pack(
+                session, pack, now=app.clock.now(), author=author, source=str(folder)
+            )
+        for line in applied.diff.lines():
+            typer.echo(line)
+        if applied.version_id is None:
+            typer.echo("Nội dung giống phiên bản hiện tại; không tạo phiên bản mới.")
+        else:
+            typer.echo(f"Đã áp dụng: phiên bản {applied.version_id}.")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@content_cli.command("export")
+def content_export(folder: Annotated[Path, typer.Argument(help="Thư mục sẽ ghi bộ nội dung.")]) -> None:
+    """Xuất phiên bản hiện tại thành một bộ nội dung YAML."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        live = await app.require_live()
+        written = dump_pack(live.pack, folder)
+        typer.echo(f"Đã xuất phiên bản {live.version}: {len(written)} tệp vào {folder}.")
+
+    _run(lambda: _with_app(settings, work, import_default=True))
+
+
+@content_cli.command("versions")
+def content_versions() -> None:
+    """Liệt kê các phiên bản nội dung, mới nhất trước."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import content as content_db
+
+        async with app.sessions() as session:
+            live = await content_db.current_version(session)
+            versions = await content_db.list_versions(session)
+        if not versions:
+            typer.echo("Chưa có phiên bản nào.")
+        for v in versions:
+            mark = "*" if v.id == live else " "
+            when = v.created_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
+            changes = ", ".join(
+                f"{kind} +{c['added']} ~{c['changed']} -{c['removed']}"
+                for kind, c in (v.summary or {}).items()
+            )
+            typer.echo(f"{mark}{v.id:>4}  {when}  {v.author:<12} {v.note or v.source}  {changes}")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@content_cli.command("rollback")
+def content_rollback(version: Annotated[int, typer.Argument(help="Số phiên bản muốn khôi phục.")]) -> None:
+    """Khôi phục một phiên bản cũ (tạo phiên bản mới có cùng nội dung)."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import content as content_db
+
+        try:
+            async with app.sessions.begin() as session:
+                applied = await content_db.rollback(session, version, now=app.clock.now())
+        except LookupError as exc:
+            raise _fail(f"hoctap: {exc}", 1) from None
+        for line in applied.diff.lines():
+            typer.echo(line)
+        typer.echo(f"Đã khôi phục phiên bản {version} thành phiên bản {applied.version_id}.")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db.engine import schema_revisions
+
+        current, head = await schema_revisions(app.db)
+        typer.echo(f"Cơ sở dữ liệu ở phiên bản lược đồ {current} (mới nhất: {head}).")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""One typed settings object, read from the environment and an optional ``.env`` file.
+
+A bad value stops start-up with one line naming the variable (:class:`SettingsError`), never a
+traceback. Nothing here is built at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+APP_NAME = "hoctap"
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used; ``str()`` is one line for the operator."""
+
+
+def default_database_url() -> str:
+    """A SQLite file in the per-user data folder (the folder is created on first use)."""
+    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"sqlite:///{folder / 'hoctap.db'}"
+
+
+def bundled_content_dir() -> Path:
+    """The default pack shipped inside the package (``content/``)."""
+    import content
+
+    return Path(content.__file__).resolve().parent
+
+
+def async_database_url(url: str) -> str:
+    """Map the usual URLs onto the async drivers: aiosqlite for SQLite, asyncpg for PostgreSQL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database '{backend}' (use sqlite:/// or postgresql://)")
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url, validation_alias="HOCTAP_DATABASE_URL"
+    )
+    content_dir: Path = Field(
+        default_factory=bundled_content_dir, validation_alias="HOCTAP_CONTENT_DIR"
+    )
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias="HOCTAP_TIMEZONE")
+    staff_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="HOCTAP_STAFF_IDS")
+    log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
+
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(
+        default=None, validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    webhook_url: str | None = Field(default=None, validation_alias="HOCTAP_WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, validation_alias="HOCTAP_WEBHOOK_SECRET")
+
+    zalo_app_id: str | None = Field(default=None, validation_alias="ZALO_APP_ID")
+    zalo_app_secret: str | None = Field(default=None, validation_alias="ZALO_APP_SECRET")
+    zalo_oa_secret_key: str | None = Field(default=None, validation_alias="ZALO_OA_SECRET_KEY")
+    zalo_oa_access_token: str | None = Field(
+        default=None, validation_alias="ZALO_OA_ACCESS_TOKEN"
+    )
+    zalo_oa_refresh_token: str | None = Field(
+        default=None, validation_alias="ZALO_OA_REFRESH_TOKEN"
+    )
+    zalo_oa_api_base_url: str = Field(
+        default="https://openapi.zalo.me", validation_alias="ZALO_OA_API_BASE_URL"
+    )
+    zalo_bot_token: str | None = Field(default=None, validation_alias="ZALO_BOT_TOKEN")
+    zalo_bot_api_base_url: str = Field(
+        default="https://bot-api.zaloplatforms.com", validation_alias="ZALO_BOT_API_BASE_URL"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        try:
+            async_database_url(value)
+        except ArgumentError:
+            raise ValueError(f"'{value}' is not a database URL") from None
+        return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _content_dir(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"folder '{value}' does not exist")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _staff(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
+            raise ValueError("must look like 123456789:ABC… (from @BotFather)")
+        return value or None
+
+    @property
+    def async_database_url(self) -> str:
+        """The database URL with the async driver chosen."""
+        return async_database_url(self.database_url)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_ALIASES = {
+    name: (field.validation_alias if isinstance(field.validation_alias, str) else name)
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise :class:`SettingsError` with one line on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        name = _ALIASES.get(field, field)
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
+        raise SettingsError(f"{name}: {message}") from None

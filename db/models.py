@@ -1,0 +1,246 @@
+"""SQLAlchemy models. Content rows carry the content version they belong to.
+
+Applying a pack writes a complete copy of it under a new ``content_versions`` row and moves the
+single ``content_head`` pointer; earlier versions stay for rollback. Content is small (thousands
+of rows at most), so copying keeps every version self-contained and rollback trivial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+def _version_fk() -> Mapped[int]:
+    return mapped_column(
+        ForeignKey("content_versions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ContentVersion(Base):
+    """One applied pack: who applied it, from where, and what it changed."""
+
+    __tablename__ = "content_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(200), default="cli")
+    source: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ContentHead(Base):
+    """The single row naming the live content version."""
+
+    __tablename__ = "content_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
+
+
+class PackInfoRow(Base):
+    __tablename__ = "pack_info"
+
+    version_id: Mapped[int] = _version_fk()
+    name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    contact: Mapped[str] = mapped_column(Text)
+    has_mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+    vehicle_name: Mapped[str | None] = mapped_column(Text)
+    vehicle_description: Mapped[str | None] = mapped_column(Text)
+    vehicle_phone: Mapped[str | None] = mapped_column(String(64))
+    lexicon: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TopicRow(Base):
+    __tablename__ = "topics"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class CenterRow(Base):
+    __tablename__ = "centers"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    commune: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class CourseRow(Base):
+    __tablename__ = "courses"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(String(120))
+    center: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    time_range: Mapped[str | None] = mapped_column(String(16))
+    fee: Mapped[int] = mapped_column(Integer, default=0)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class LibraryRow(Base):
+    __tablename__ = "libraries"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class LibraryHoursRow(Base):
+    """One opening span of one weekday (a day with no row is a closed day)."""
+
+    __tablename__ = "library_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("content_versions.id", ondelete="CASCADE"), index=True
+    )
+    library: Mapped[str] = mapped_column(String(120))
+    weekday: Mapped[str] = mapped_column(String(3))
+    position: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+
+
+class LibraryClosureRow(Base):
+    __tablename__ = "library_closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("content_versions.id", ondelete="CASCADE"), index=True
+    )
+    library: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StopRow(Base):
+    """A van stop: a single visit (``date``) or a repeating one (the ``weekly_*`` columns)."""
+
+    __tablename__ = "mobile_stops"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str] = mapped_column(Text)
+    commune: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    weekly_weekday: Mapped[str | None] = mapped_column(String(3))
+    weekly_every: Mapped[int | None] = mapped_column(Integer)
+    weekly_first: Mapped[dt.date | None] = mapped_column(Date)
+    weekly_until: Mapped[dt.date | None] = mapped_column(Date)
+    time_range: Mapped[str] = mapped_column(String(16))
+
+
+class FaqRow(Base):
+    __tablename__ = "faq"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class FaqAlternateRow(Base):
+    __tablename__ = "faq_alternates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("content_versions.id", ondelete="CASCADE"), index=True
+    )
+    faq: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AnnouncementRow(Base):
+    __tablename__ = "announcements"
+
+    version_id: Mapped[int] = _version_fk()
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    publish_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    course: Mapped[str | None] = mapped_column(String(120))
+
+
+CONTENT_TABLES: tuple[type[Base], ...] = (
+    PackInfoRow,
+    TopicRow,
+    CenterRow,
+    CourseRow,
+    LibraryRow,
+    LibraryHoursRow,
+    LibraryClosureRow,
+    StopRow,
+    FaqRow,
+    FaqAlternateRow,
+    AnnouncementRow,
+)

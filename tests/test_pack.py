@@ -1,0 +1,189 @@
+"""Pack validation: good packs pass; every kind of mistake is one clear line, all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.pack import dump_pack, load_pack
+from tests.conftest import BUNDLED_PACK
+
+
+def _edit(folder: Path, name: str, change) -> None:  # type: ignore[no-untyped-def]
+    path = folder / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _lines(folder: Path) -> list[str]:
+    pack, problems = load_pack(folder)
+    assert pack is None
+    return [str(p) for p in problems]
+
+
+def test_dev_pack_is_valid(dev_pack: Path) -> None:
+    pack, problems = load_pack(dev_pack)
+    assert problems == []
+    assert pack is not None and len(pack.faq) == 15 and len(pack.stops) == 6
+
+
+def test_bundled_pack_is_valid_and_rich_enough() -> None:
+    pack, problems = load_pack(BUNDLED_PACK)
+    assert problems == [], problems
+    assert pack is not None
+    assert len(pack.faq) >= 30 and all(f.alternates for f in pack.faq)
+    assert len(pack.courses) >= 12 and len(pack.topics) >= 6
+    assert len({c.center for c in pack.courses}) >= 3
+    assert len(pack.libraries) >= 3 and any(lib.closures for lib in pack.libraries)
+    assert len(pack.stops) >= 8 and len(pack.announcements) >= 3
+    repeating = [s for s in pack.stops if s.weekly]
+    assert repeating and max(s.weekly.until for s in repeating if s.weekly).year >= 2027
+
+
+CASES = [
+    (
+        "courses.yaml",
+        lambda d: d[0].update(colour="red"),
+        "courses.yaml: smartphone-nguoi-cao-tuoi: colour: trường lạ",
+    ),
+    (
+        "courses.yaml",
+        lambda d: d[1].update(topic="khong-co"),
+        "courses.yaml: tin-hoc-van-phong: topic: không có chủ đề nào mang mã 'khong-co'",
+    ),
+    (
+        "courses.yaml",
+        lambda d: d[1].update(center="tt-ma"),
+        "courses.yaml: tin-hoc-van-phong: center: không có trung tâm nào mang mã 'tt-ma'",
+    ),
+    ("topics.yaml", lambda d: d[0].update(id="Tin Học"), "topics.yaml: Tin Học: id: mã 'Tin Học'"),
+    (
+        "courses.yaml",
+        lambda d: d[2].update(end_date="2026-11-01"),
+        "courses.yaml: trong-rau-huu-co: end_date: ngày kết thúc trước ngày bắt đầu",
+    ),
+    (
+        "courses.yaml",
+        lambda d: d[2].update(start_date="2026-13-01"),
+        "courses.yaml: trong-rau-huu-co: start_date: ngày không hợp lệ",
+    ),
+    (
+        "courses.yaml",
+        lambda d: d[3].update(time="13:30-25:00"),
+        "courses.yaml: trong-cam-quyt: time: giờ không tồn tại",
+    ),
+    (
+        "libraries.yaml",
+        lambda d: d[0]["hours"].update(mon=["11:30-07:30"]),
+        "libraries.yaml: thu-vien-tinh: hours.mon.0: giờ kết thúc phải sau giờ bắt đầu",
+    ),
+    (
+        "libraries.yaml",
+        lambda d: d[0]["hours"].update(mon=["7h30-11h"]),
+        "libraries.yaml: thu-vien-tinh: hours.mon.0: khoảng giờ '7h30-11h' phải có dạng",
+    ),
+    (
+        "libraries.yaml",
+        lambda d: d[0]["hours"].update(mond=["07:30-11:30"]),
+        "libraries.yaml: thu-vien-tinh: hours.mond: giá trị phải là một trong",
+    ),
+    ("faq.yaml", lambda d: d[1].update(id=d[0]["id"]), "faq.yaml: lam-the-ban-doc: id: trùng mã"),
+    ("faq.yaml", lambda d: d[0].pop("answer"), "faq.yaml: lam-the-ban-doc: answer: thiếu trường"),
+    (
+        "mobile_library.yaml",
+        lambda d: d["stops"][3].pop("weekly"),
+        "mobile_library.yaml: yen-lac-thu-bay: -: cần 'date' (một lần) hoặc 'weekly'",
+    ),
+    (
+        "mobile_library.yaml",
+        lambda d: d["stops"][3]["weekly"].pop("until"),
+        "mobile_library.yaml: yen-lac-thu-bay: weekly.until: thiếu trường bắt buộc",
+    ),
+    (
+        "mobile_library.yaml",
+        lambda d: d["stops"][3]["weekly"].update(first="2026-11-29"),
+        "mobile_library.yaml: yen-lac-thu-bay: weekly.first: ngày 2026-11-29 không phải 'sat'",
+    ),
+    (
+        "announcements.yaml",
+        lambda d: d[0].update(course="khong-co-lop"),
+        "announcements.yaml: khai-giang-smartphone: course: không có lớp học nào",
+    ),
+    (
+        "announcements.yaml",
+        lambda d: d[0].update(publish_at="ngày mai"),
+        "announcements.yaml: khai-giang-smartphone: publish_at: thời điểm không hợp lệ",
+    ),
+    ("pack.yaml", lambda d: d.update(timezone="Asia/Hanoi_X"), "pack.yaml: pack: timezone: múi giờ"),
+]
+
+
+@pytest.mark.parametrize(("file", "change", "expected"), CASES)
+def test_each_mistake_is_one_clear_line(pack_copy: Path, file: str, change, expected: str) -> None:  # type: ignore[no-untyped-def]
+    _edit(pack_copy, file, change)
+    lines = _lines(pack_copy)
+    assert any(line.startswith(expected) for line in lines), lines
+    assert all(line.count(": ") >= 3 for line in lines)
+
+
+def test_every_problem_is_reported_at_once(pack_copy: Path) -> None:
+    for file, change, _ in CASES[:5]:
+        _edit(pack_copy, file, change)
+    _edit(pack_copy, "faq.yaml", lambda d: d[0].pop("answer"))
+    lines = _lines(pack_copy)
+    assert len(lines) >= 6
+    assert len({line.split(": ")[0] for line in lines}) >= 3
+
+
+def test_yaml_syntax_error_names_the_line(pack_copy: Path) -> None:
+    (pack_copy / "faq.yaml").write_text("- id: a\n  question: [unclosed\n", encoding="utf-8")
+    lines = _lines(pack_copy)
+    assert lines[0].startswith("faq.yaml: -: -: lỗi cú pháp YAML ở dòng")
+
+
+def test_wrong_shapes_and_unknown_files(pack_copy: Path) -> None:
+    (pack_copy / "faq.yaml").write_text("question: not a list\n", encoding="utf-8")
+    (pack_copy / "courses.yml").write_text("[]\n", encoding="utf-8")
+    (pack_copy / "pack.yaml").unlink()
+    lines = _lines(pack_copy)
+    assert "faq.yaml: -: -: tệp phải là một danh sách các mục (- id: ...)" in lines
+    assert any(line.startswith("courses.yml: -: -: tệp lạ") for line in lines)
+    assert "pack.yaml: -: -: thiếu tệp pack.yaml (bắt buộc)" in lines
+
+
+def test_not_utf8_and_missing_folder(pack_copy: Path, tmp_path: Path) -> None:
+    (pack_copy / "faq.yaml").write_bytes("- id: a\n  question: Th\xec\n".encode("latin-1"))
+    assert "faq.yaml: -: -: tệp không phải UTF-8" in _lines(pack_copy)
+    assert _lines(tmp_path / "nope")[0].endswith("không phải là một thư mục")
+
+
+def test_nfd_text_is_stored_nfc(pack_copy: Path) -> None:
+    import unicodedata
+
+    _edit(pack_copy, "topics.yaml", lambda d: d[0].update(name=unicodedata.normalize("NFD", "Tin học")))
+    pack, _ = load_pack(pack_copy)
+    assert pack is not None and pack.topics[0].name == "Tin học"
+
+
+def test_dump_then_load_is_lossless(dev_pack: Path, tmp_path: Path) -> None:
+    pack, _ = load_pack(dev_pack)
+    assert pack is not None
+    dump_pack(pack, tmp_path / "out")
+    again, problems = load_pack(tmp_path / "out")
+    assert problems == [] and again == pack
+
+
+def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
+    import datetime as dt
+
+    pack, _ = load_pack(dev_pack)
+    assert pack is not None
+    stop = pack.stop("yen-lac-thu-bay")
+    assert stop is not None
+    visits = stop.visits(dt.date(2026, 12, 1), dt.date(2027, 1, 31))
+    assert visits[:3] == [dt.date(2026, 12, 12), dt.date(2026, 12, 26), dt.date(2027, 1, 9)]
+    assert all((b - a).days == 14 for a, b in zip(visits, visits[1:], strict=False))
+    assert stop.visits(dt.date(2027, 7, 1), dt.date(2027, 12, 31)) == []
