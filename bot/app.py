@@ -107,7 +107,9 @@ class App:
         await self.db.dispose()
 
 
-def build_app(settings: Settings, *, clock: Clock | None = None, database_url: str | None = None) -> App:
+def build_app(
+    settings: Settings, *, clock: Clock | None = None, database_url: str | None = None
+) -> App:
     """Create the app's dependencies (nothing is connected until ``prepare``)."""
     db = make_engine(database_url or settings.async_database_url)
     return App(
@@ -116,4 +118,3 @@ def build_app(settings: Settings, *, clock: Clock | None = None, database_url: s
         sessions=make_sessions(db),
         clock=clock or SystemClock(settings.tz),
     )
-

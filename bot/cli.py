@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -90,10 +91,18 @@ def _utf8_stdio() -> None:
 
 @cli.command()
 def ask(
-    questions: Annotated[list[str] | None, typer.Argument(help="Câu hỏi; không có thì đọc từng dòng từ stdin.")] = None,
-    content: Annotated[Path | None, typer.Option("--content", help="Trả lời từ bộ nội dung này (CSDL tạm).")] = None,
-    now: Annotated[str | None, typer.Option("--now", help="Giờ giả định, YYYY-MM-DDTHH:MM (giờ địa phương).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Mỗi câu trả lời một dòng JSON.")] = False,
+    questions: Annotated[
+        list[str] | None, typer.Argument(help="Câu hỏi; không có thì đọc từng dòng từ stdin.")
+    ] = None,
+    content: Annotated[
+        Path | None, typer.Option("--content", help="Trả lời từ bộ nội dung này (CSDL tạm).")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Giờ giả định, YYYY-MM-DDTHH:MM (giờ địa phương).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Mỗi câu trả lời một dòng JSON.")
+    ] = False,
 ) -> None:
     """Trả lời câu hỏi bằng cùng bộ máy mà các kênh chat dùng."""
     _utf8_stdio()
@@ -129,9 +138,47 @@ def ask(
     if content is not None:
         with tempfile.TemporaryDirectory(prefix="hoctap-ask-") as tmp:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'ask.db'}"
-            _run(lambda: _with_app(settings, work, import_default=True, clock=clock, database_url=url))
+            _run(
+                lambda: _with_app(
+                    settings, work, import_default=True, clock=clock, database_url=url
+                )
+            )
     else:
         _run(lambda: _with_app(settings, work, import_default=True, clock=clock))
+
+
+@cli.command()
+def run(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Phục vụ webhook thay vì long polling.")
+    ] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Địa chỉ lắng nghe của webhook.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Cổng của webhook.")] = 8080,
+) -> None:
+    """Chạy bot: có token thì trên Telegram/Zalo; không có thì trò chuyện trong terminal."""
+    _utf8_stdio()
+    settings = _settings()
+    logging.getLogger().setLevel(settings.log_level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    channels = (
+        settings.telegram_bot_token,
+        settings.zalo_bot_token,
+        settings.zalo_oa_access_token,
+    )
+    if not any(channels):
+        from bot.channels.terminal import chat
+
+        async def work(app: App) -> None:
+            await chat(app)
+
+        _run(lambda: _with_app(settings, work, import_default=True))
+        return
+    from bot.runner import run_bot
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(lambda: run_bot(settings, webhook=webhook, host=host, port=port))
 
 
 @content_cli.command("check")
@@ -155,7 +202,9 @@ def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ n
 @content_cli.command("import")
 def content_import(
     folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")
+    ] = False,
     author: Annotated[str, typer.Option("--author", help="Ghi vào lịch sử phiên bản.")] = "cli",
 ) -> None:
     """Nhập một bộ nội dung thành phiên bản mới (tất cả hoặc không gì cả)."""
@@ -192,7 +241,9 @@ def content_import(
 
 
 @content_cli.command("export")
-def content_export(folder: Annotated[Path, typer.Argument(help="Thư mục sẽ ghi bộ nội dung.")]) -> None:
+def content_export(
+    folder: Annotated[Path, typer.Argument(help="Thư mục sẽ ghi bộ nội dung.")],
+) -> None:
     """Xuất phiên bản hiện tại thành một bộ nội dung YAML."""
     _utf8_stdio()
     settings = _settings()
@@ -232,7 +283,9 @@ def content_versions() -> None:
 
 
 @content_cli.command("rollback")
-def content_rollback(version: Annotated[int, typer.Argument(help="Số phiên bản muốn khôi phục.")]) -> None:
+def content_rollback(
+    version: Annotated[int, typer.Argument(help="Số phiên bản muốn khôi phục.")],
+) -> None:
     """Khôi phục một phiên bản cũ (tạo phiên bản mới có cùng nội dung)."""
     _utf8_stdio()
     settings = _settings()
@@ -269,6 +322,7 @@ def db_upgrade() -> None:
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     cli()
 
 

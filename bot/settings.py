@@ -61,7 +61,9 @@ class Settings(BaseSettings):
         default_factory=bundled_content_dir, validation_alias="HOCTAP_CONTENT_DIR"
     )
     timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias="HOCTAP_TIMEZONE")
-    staff_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="HOCTAP_STAFF_IDS")
+    staff_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="HOCTAP_STAFF_IDS"
+    )
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
@@ -74,9 +76,7 @@ class Settings(BaseSettings):
     zalo_app_id: str | None = Field(default=None, validation_alias="ZALO_APP_ID")
     zalo_app_secret: str | None = Field(default=None, validation_alias="ZALO_APP_SECRET")
     zalo_oa_secret_key: str | None = Field(default=None, validation_alias="ZALO_OA_SECRET_KEY")
-    zalo_oa_access_token: str | None = Field(
-        default=None, validation_alias="ZALO_OA_ACCESS_TOKEN"
-    )
+    zalo_oa_access_token: str | None = Field(default=None, validation_alias="ZALO_OA_ACCESS_TOKEN")
     zalo_oa_refresh_token: str | None = Field(
         default=None, validation_alias="ZALO_OA_REFRESH_TOKEN"
     )

@@ -159,7 +159,9 @@ def _rows(pack: Pack, version: int) -> list[Any]:
 
 async def _all(session: AsyncSession, model: Any, version: int) -> list[Any]:
     order = [model.position] if hasattr(model, "position") else []
-    result = await session.scalars(select(model).where(model.version_id == version).order_by(*order))
+    result = await session.scalars(
+        select(model).where(model.version_id == version).order_by(*order)
+    )
     return list(result)
 
 
@@ -173,7 +175,9 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
         hours[h.library][h.weekday].append(f"{h.opens}-{h.closes}")
     closures: dict[str, list[Closure]] = defaultdict(list)
     for c in await _all(session, LibraryClosureRow, version):
-        closures[c.library].append(Closure(**{"from": c.start_date}, to=c.end_date, reason=c.reason))
+        closures[c.library].append(
+            Closure(**{"from": c.start_date}, to=c.end_date, reason=c.reason)
+        )
     alternates: dict[str, list[str]] = defaultdict(list)
     for a in await _all(session, FaqAlternateRow, version):
         alternates[a.faq].append(a.text)
@@ -182,7 +186,7 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
         if s.weekly_weekday is None or s.weekly_first is None or s.weekly_until is None:
             return None
         return Weekly(
-            weekday=s.weekly_weekday,  # type: ignore[arg-type]
+            weekday=s.weekly_weekday,
             every=s.weekly_every or 1,
             first=s.weekly_first,
             until=s.weekly_until,
@@ -206,7 +210,7 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
     return Pack(
         info=PackInfo(
             name=info.name, organisation=info.organisation, timezone=info.timezone,
-            locale=info.locale, contact=info.contact,  # type: ignore[arg-type]
+            locale=info.locale, contact=info.contact,
         ),
         topics=[
             Topic(id=t.slug, name=t.name, synonyms=t.synonyms)
@@ -322,4 +326,3 @@ async def rollback(
         session, pack, now=now, author=author, source=f"rollback:{version}",
         note=f"Khôi phục phiên bản {version}", force=True,
     )  # fmt: skip
-

@@ -48,7 +48,7 @@ async def test_apply_read_change_and_rollback(database_url: str, dev_pack: Path)
         changed = original.model_copy(
             update={
                 "faq": [original.faq[0].model_copy(update={"answer": "Mới."}), *original.faq[2:]],
-                "topics": original.topics[:-1] + [original.topics[-1]],
+                "topics": [*original.topics[:-1], original.topics[-1]],
             }
         )
         async with sessions.begin() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,11 @@ CASES = [
         lambda d: d[0].update(publish_at="ngày mai"),
         "announcements.yaml: khai-giang-smartphone: publish_at: thời điểm không hợp lệ",
     ),
-    ("pack.yaml", lambda d: d.update(timezone="Asia/Hanoi_X"), "pack.yaml: pack: timezone: múi giờ"),
+    (
+        "pack.yaml",
+        lambda d: d.update(timezone="Asia/Hanoi_X"),
+        "pack.yaml: pack: timezone: múi giờ",
+    ),
 ]
 
 
@@ -163,7 +168,11 @@ def test_not_utf8_and_missing_folder(pack_copy: Path, tmp_path: Path) -> None:
 def test_nfd_text_is_stored_nfc(pack_copy: Path) -> None:
     import unicodedata
 
-    _edit(pack_copy, "topics.yaml", lambda d: d[0].update(name=unicodedata.normalize("NFD", "Tin học")))
+    _edit(
+        pack_copy,
+        "topics.yaml",
+        lambda d: d[0].update(name=unicodedata.normalize("NFD", "Tin học")),
+    )
     pack, _ = load_pack(pack_copy)
     assert pack is not None and pack.topics[0].name == "Tin học"
 
@@ -185,5 +194,5 @@ def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
     assert stop is not None
     visits = stop.visits(dt.date(2026, 12, 1), dt.date(2027, 1, 31))
     assert visits[:3] == [dt.date(2026, 12, 12), dt.date(2026, 12, 26), dt.date(2027, 1, 9)]
-    assert all((b - a).days == 14 for a, b in zip(visits, visits[1:], strict=False))
+    assert all((b - a).days == 14 for a, b in itertools.pairwise(visits))
     assert stop.visits(dt.date(2027, 7, 1), dt.date(2027, 12, 31)) == []

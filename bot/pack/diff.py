@@ -76,7 +76,9 @@ def _diff_items(old: Sequence[Any], new: Sequence[Any]) -> KindDiff:
 def diff_packs(old: Pack | None, new: Pack) -> PackDiff:
     """Compare two packs kind by kind (``old`` None means an empty database)."""
     kinds: dict[str, KindDiff] = {}
-    old_general = (old.info, old.mobile.vehicle if old.mobile else None, old.lexicon) if old else None
+    old_general = (
+        (old.info, old.mobile.vehicle if old.mobile else None, old.lexicon) if old else None
+    )
     new_general = (new.info, new.mobile.vehicle if new.mobile else None, new.lexicon)
     if old_general != new_general:
         kinds["pack"] = KindDiff(added=("pack",)) if old is None else KindDiff(changed=("pack",))

@@ -74,9 +74,7 @@ def dump_pack(pack: Pack, folder: Path | str) -> list[Path]:
     written = []
     for name, data in pack_files(pack).items():
         path = target / name
-        text = yaml.dump(
-            data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
-        )
+        text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -163,9 +163,7 @@ def _item_label(raw: Any, index: int) -> str:
     return f"#{index + 1}"
 
 
-def _validate_list(
-    file: str, model: type[M], raw: Any, problems: list[Problem]
-) -> list[M]:
+def _validate_list(file: str, model: type[M], raw: Any, problems: list[Problem]) -> list[M]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -176,9 +174,7 @@ def _validate_list(
     for index, entry in enumerate(raw):
         label = _item_label(entry, index)
         if label in seen:
-            problems.append(
-                Problem(file, label, "id", f"trùng mã với mục thứ {seen[label] + 1}")
-            )
+            problems.append(Problem(file, label, "id", f"trùng mã với mục thứ {seen[label] + 1}"))
         else:
             seen[label] = index
         item = _validate(model, entry, file, label, problems)
@@ -201,7 +197,9 @@ def _check_refs(
         values = value if many else [value]
         for v in values:
             if v is not None and v not in known:
-                problems.append(Problem(file, item.id, field, f"không có {what} nào mang mã '{v}'"))
+                problems.append(
+                    Problem(file, item.id, field, f"không có {what} nào mang mã '{v}'")
+                )
 
 
 def _lexicon(raw: Any, problems: list[Problem]) -> dict[str, str]:
@@ -238,9 +236,7 @@ def parse_pack(raw: Mapping[str, Any]) -> tuple[Pack | None, list[Problem]]:
     mob_raw = raw.get("mobile_library.yaml")
     if mob_raw is not None:
         if not isinstance(mob_raw, Mapping):
-            problems.append(
-                Problem("mobile_library.yaml", "-", "-", "cần 'vehicle:' và 'stops:'")
-            )
+            problems.append(Problem("mobile_library.yaml", "-", "-", "cần 'vehicle:' và 'stops:'"))
         else:
             extra = set(mob_raw) - {"vehicle", "stops"}
             for key in sorted(extra, key=str):
@@ -305,4 +301,3 @@ def require_pack(folder: Path | str) -> Pack:
     if pack is None:
         raise PackError(problems)
     return pack
-

@@ -8,6 +8,7 @@ lists gives back what the staff member wrote.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from typing import Annotated, Literal
@@ -37,7 +38,9 @@ def _nfc(value: object) -> object:
 
 def _slug(value: object) -> object:
     if isinstance(value, str) and not SLUG_RE.match(value):
-        raise ValueError(f"mã '{value}' không hợp lệ: chỉ dùng a-z, 0-9 và '-', bắt đầu bằng chữ/số")
+        raise ValueError(
+            f"mã '{value}' không hợp lệ: chỉ dùng a-z, 0-9 và '-', bắt đầu bằng chữ/số"
+        )
     return value
 
 
@@ -181,7 +184,7 @@ class Library(_Model):
     def _no_overlap(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for day, ranges in value.items():
             spans = sorted(parse_range(r) for r in ranges)
-            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(spans):
                 if start < end:
                     raise ValueError(f"{day}: các khoảng giờ chồng lên nhau")
         return value

@@ -1,0 +1,56 @@
+"""Users, feedback and logged questions: functions take a session and never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import FeedbackRow, QuestionLogRow, UserRow
+
+
+async def touch_user(
+    session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
+) -> UserRow:
+    """The user's row, created on first contact; ``last_seen`` updated."""
+    row = await session.scalar(
+        select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+    )
+    if row is None:
+        row = UserRow(
+            channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now
+        )
+        session.add(row)
+        await session.flush()
+    else:
+        row.last_seen = now
+        row.chat_id = chat_id
+    return row
+
+
+async def record_feedback(
+    session: AsyncSession, *, user_pk: int | None, ref: str, helpful: bool, now: dt.datetime
+) -> None:
+    """Store a 👍 / 👎 under an answer."""
+    session.add(FeedbackRow(user_pk=user_pk, ref=ref, helpful=helpful, at=now))
+
+
+async def log_question(
+    session: AsyncSession,
+    *,
+    user_pk: int | None,
+    channel: str,
+    text: str,
+    kind: str,
+    ids: list[str],
+    score: float,
+    now: dt.datetime,
+) -> None:
+    """Keep a free-text question and how it was answered (for the unanswered inbox)."""
+    session.add(
+        QuestionLogRow(
+            user_pk=user_pk, channel=channel, at=now, text=text[:1000], kind=kind, ids=ids,
+            score=score,
+        )
+    )  # fmt: skip

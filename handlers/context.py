@@ -1,0 +1,85 @@
+"""What every handler gets: the app, the incoming message, the live content, the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App, Live
+from bot.pack import Pack
+from db.models import UserRow
+from handlers.texts import t
+from handlers.types import MAX_BUTTON_DATA, Button, Incoming
+
+
+@dataclass
+class Ctx:
+    """One incoming message's world; ``session`` lives until the replies are returned."""
+
+    app: App
+    incoming: Incoming
+    live: Live
+    session: AsyncSession
+    user: UserRow
+    now: dt.datetime
+
+    @property
+    def lang(self) -> str:
+        return self.user.language or "vi"
+
+    @property
+    def pack(self) -> Pack:
+        return self.live.pack
+
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+
+def slugify(text: str) -> str:
+    """ASCII slug of a name ('Xã Bằng Vân' -> 'xa-bang-van'), for button data."""
+    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = "".join(c for c in folded if unicodedata.category(c) != "Mn").lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())
+
+
+def _digest(ref: str) -> str:
+    return "h:" + hashlib.sha1(ref.encode()).hexdigest()[:16]
+
+
+def button(label: str, ref: str) -> Button:
+    """A button for ``ref``; a ref too long for 64 bytes travels as a short digest."""
+    data = ref if ref.isascii() and len(ref) <= MAX_BUTTON_DATA else _digest(ref)
+    return Button(label=label[:60], data=data)
+
+
+_DIGESTS: dict[int, tuple[Pack, dict[str, str]]] = {}
+
+
+def _digests(pack: Pack) -> dict[str, str]:
+    cached = _DIGESTS.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    refs = [f"faq:{f.id}" for f in pack.faq]
+    refs += [f"course:{c.id}" for c in pack.courses]
+    refs += [f"topic:{x.id}" for x in pack.topics]
+    refs += [f"library:{x.id}" for x in pack.libraries]
+    refs += [f"center:{x.id}" for x in pack.centers]
+    refs += [f"stop:{x.id}" for x in pack.stops]
+    refs += [f"fb:1:{f.id}" for f in pack.faq] + [f"fb:0:{f.id}" for f in pack.faq]
+    refs += [f"v:{slugify(s.commune)}" for s in pack.stops]
+    table = {_digest(r): r for r in refs}
+    if len(_DIGESTS) > 4:
+        _DIGESTS.clear()
+    _DIGESTS[id(pack)] = (pack, table)
+    return table
+
+
+def resolve(data: str, pack: Pack) -> str | None:
+    """Button data back to a ref (digests looked up in the live pack; None if gone)."""
+    if data.startswith("h:"):
+        return _digests(pack).get(data)
+    return data

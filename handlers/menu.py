@@ -1,0 +1,160 @@
+"""Menus and browsing by buttons: topics → classes → a class; libraries → hours; the van."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.understanding import Answer
+from handlers.context import Ctx, button, slugify
+from handlers.types import Button, Reply
+
+FAQ_PAGE = 8
+VAN_DAYS = 30
+DAY_NAMES = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def day_label(day: dt.date, lang: str) -> str:
+    """'Thứ Bảy 12/12' (or 'Sat 12/12')."""
+    return f"{DAY_NAMES.get(lang, DAY_NAMES['vi'])[day.weekday()]} {day:%d/%m}"
+
+
+def main_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    """The five entries of the main menu, two per row."""
+    return (
+        (Button(ctx.t("menu_courses"), "m:courses"), Button(ctx.t("menu_hours"), "m:hours")),
+        (Button(ctx.t("menu_van"), "m:van"), Button(ctx.t("menu_faq"), "m:faq")),
+        (Button(ctx.t("menu_notify"), "m:notify"),),
+    )
+
+
+def _nav(ctx: Ctx, back: str | None) -> tuple[Button, ...]:
+    row = [Button(ctx.t("back"), back)] if back else []
+    return (*row, Button(ctx.t("main_menu"), "m:main"))
+
+
+def _rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+async def start(ctx: Ctx) -> list[Reply]:
+    """/start: welcome naming the organisation, what is kept, and the main menu."""
+    info = ctx.pack.info
+    text = (
+        ctx.t("welcome", name=info.name, org=info.organisation) + "\n\n" + ctx.t("privacy_short")
+    )
+    return [Reply(text, buttons=main_buttons(ctx))]
+
+
+async def help_(ctx: Ctx) -> list[Reply]:
+    """/help, and what a citizen gets for an unknown command."""
+    return [Reply(ctx.t("help"), buttons=main_buttons(ctx))]
+
+
+async def main_menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
+    return [Reply(ctx.t("menu"), buttons=main_buttons(ctx), edit=edit)]
+
+
+async def topics(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
+    """The topics that have classes, as buttons."""
+    used = {c.topic for c in ctx.pack.courses}
+    items = [
+        button(topic.name, f"topic:{topic.id}") for topic in ctx.pack.topics if topic.id in used
+    ]
+    if not items:
+        return [Reply(ctx.t("no_topics"), buttons=(_nav(ctx, None),), edit=edit)]
+    return [Reply(ctx.t("pick_topic"), buttons=(*_rows(items), _nav(ctx, None)), edit=edit)]
+
+
+async def libraries(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
+    items = [button(lib.name, f"library:{lib.id}") for lib in ctx.pack.libraries]
+    if not items:
+        return [Reply(ctx.t("no_libraries"), buttons=(_nav(ctx, None),), edit=edit)]
+    return [Reply(ctx.t("pick_library"), buttons=(*_rows(items), _nav(ctx, None)), edit=edit)]
+
+
+def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str]]:
+    """(date, time, place, commune) of every van visit in the next ``days`` days, in order."""
+    today = ctx.now.date()
+    end = today + dt.timedelta(days=days)
+    out = []
+    for stop in ctx.pack.stops:
+        for day in stop.visits(today, end):
+            if day == today and stop.time.split("-")[1] <= f"{ctx.now:%H:%M}":
+                continue  # today's visit is over
+            out.append((day, stop.time, stop.place, stop.commune))
+    return sorted(out)
+
+
+async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
+    """The van's next visits and one button per commune."""
+    visits = _visits(ctx, VAN_DAYS)
+    if not visits:
+        return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
+    lines = [
+        f"• {day_label(d, ctx.lang)}, {time}: {place} ({commune})"
+        for d, time, place, commune in visits[:8]
+    ]
+    communes = sorted({s.commune for s in ctx.pack.stops})
+    items = [button(c, f"v:{slugify(c)}") for c in communes]
+    text = ctx.t("pick_commune", schedule="\n".join(lines))
+    return [Reply(text, buttons=(*_rows(items, 2), _nav(ctx, None)), edit=edit)]
+
+
+async def commune(ctx: Ctx, slug: str) -> list[Reply]:
+    """Every stop of one commune with its next visits."""
+    stops = [s for s in ctx.pack.stops if slugify(s.commune) == slug]
+    if not stops:
+        return [Reply(ctx.t("stale_button"), buttons=(_nav(ctx, "m:van"),), edit=True)]
+    parts = [ctx.t("commune_visits", commune=stops[0].commune)]
+    parts += [ctx.live.engine.render(f"stop:{s.id}", ctx.now).text for s in stops]
+    return [Reply("\n\n".join(parts), buttons=(_nav(ctx, "m:van"),), edit=True)]
+
+
+async def faq_list(ctx: Ctx, page: int = 0, *, edit: bool = False) -> list[Reply]:
+    """The FAQ questions, a page of buttons at a time."""
+    entries = ctx.pack.faq
+    page = max(0, min(page, max(0, (len(entries) - 1) // FAQ_PAGE)))
+    chunk = entries[page * FAQ_PAGE : (page + 1) * FAQ_PAGE]
+    items = [button(f.question, f"faq:{f.id}") for f in chunk]
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(Button(ctx.t("back"), f"m:faq:{page - 1}"))
+    if (page + 1) * FAQ_PAGE < len(entries):
+        nav.append(Button(ctx.t("more"), f"m:faq:{page + 1}"))
+    rows = (*_rows(items), tuple(nav), (Button(ctx.t("main_menu"), "m:main"),))
+    return [Reply(ctx.t("pick_faq"), buttons=tuple(r for r in rows if r), edit=edit)]
+
+
+def feedback_row(ctx: Ctx, faq_id: str) -> tuple[Button, ...]:
+    return (
+        button(ctx.t("helpful"), f"fb:1:{faq_id}"),
+        button(ctx.t("not_helpful"), f"fb:0:{faq_id}"),
+    )
+
+
+def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
+    """One item's answer with the buttons that lead on from it."""
+    kind, _, item_id = ref.partition(":")
+    rows: list[tuple[Button, ...]] = []
+    if answer.choices:
+        rows += _rows([button(c.label, c.ref) for c in answer.choices])
+    back: str | None = None
+    if kind == "faq":
+        rows.append(feedback_row(ctx, item_id))
+        back = "m:faq"
+    elif kind == "course":
+        course = ctx.pack.course(item_id)
+        back = f"topic:{course.topic}" if course else "m:courses"
+    elif kind == "topic":
+        back = "m:courses"
+    elif kind == "library":
+        back = "m:hours"
+    elif kind == "stop":
+        back = "m:van"
+    rows.append(tuple(button(b.label, b.data) for b in _nav(ctx, back)))
+    return Reply(
+        answer.text, buttons=tuple(rows), edit=edit, feedback_for=ref if kind == "faq" else None
+    )

@@ -1,0 +1,72 @@
+"""A shared location: the nearest upcoming van stop and the nearest centre or library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from bot.pack.models import Center, Library
+from handlers.context import Ctx
+from handlers.menu import day_label
+from handlers.types import Reply
+
+EARTH_KM = 6371.0
+LOOKAHEAD_DAYS = 60
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _km(value: float) -> str:
+    return f"{value * 1000:.0f} m" if value < 1 else f"{value:.1f} km".replace(".", ",")
+
+
+def valid(lat: float, lon: float) -> bool:
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
+    """Answer a location with distances to the nearest van stop and learning place."""
+    if not valid(lat, lon):
+        return [Reply(ctx.t("location_bad"))]
+    here = (lat, lon)
+    today = ctx.now.date()
+    lines = [ctx.t("location_result")]
+    stops = []
+    for stop in ctx.pack.stops:
+        if stop.location is None:
+            continue
+        visits = stop.visits(today, today + dt.timedelta(days=LOOKAHEAD_DAYS))
+        if visits:
+            stops.append(
+                (distance_km(here, (stop.location.lat, stop.location.lon)), stop, visits[0])
+            )
+    if stops:
+        km, stop, when = min(stops, key=lambda s: s[0])
+        lines.append(
+            ctx.t(
+                "location_stop",
+                place=stop.place,
+                commune=stop.commune,
+                km=_km(km),
+                when=f"{day_label(when, ctx.lang)} {stop.time}",
+            )
+        )
+    candidates: list[Center | Library] = [*ctx.pack.centers, *ctx.pack.libraries]
+    places = [
+        (distance_km(here, (p.location.lat, p.location.lon)), p.name, p.address)
+        for p in candidates
+        if p.location is not None
+    ]
+    for km, name, address in sorted(places)[:2]:
+        lines.append(ctx.t("location_place", name=name, address=address, km=_km(km)))
+    if len(lines) == 1:
+        return [Reply(ctx.t("location_none"))]
+    return [Reply("\n".join(lines))]

@@ -1,0 +1,138 @@
+"""The bot's own words, in Vietnamese (default) and English (``/lang en``).
+
+Content (course titles, FAQ answers) stays in the language staff wrote it in.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "vi": "Xin chào! Đây là {name} của {org}.\n"
+        "Bạn có thể hỏi về lớp học, giờ mở cửa thư viện, lịch xe thư viện lưu động "
+        "hoặc chọn trong menu bên dưới.",
+        "en": "Hello! This is {name} of {org}.\n"
+        "Ask about classes, library opening hours or the mobile library van, "
+        "or pick from the menu below.",
+    },
+    "privacy_short": {
+        "vi": "🔒 Bot chỉ lưu câu hỏi (để cải thiện câu trả lời) và các thông báo bạn tự đăng ký; "
+        "gõ /quyenriengtu để biết thêm, /xoadulieu để xóa.",
+        "en": "🔒 The bot keeps only your questions (to improve answers) and the notices you opt "
+        "into; /quyenriengtu tells more, /xoadulieu erases them.",
+    },
+    "help": {
+        "vi": "Bạn cứ gõ câu hỏi bình thường, có dấu hay không dấu đều được, ví dụ:\n"
+        "• thư viện tỉnh mấy giờ mở cửa\n"
+        "• xe thư viện ngày mai đi đâu\n"
+        "• có lớp tin học nào không\n"
+        "• làm thẻ thư viện cần gì\n"
+        "Lệnh nhanh: /lophoc lớp học, /giomocua giờ mở cửa, /xethuvien xe thư viện, "
+        "/hoidap hỏi đáp, /thongbao nhận thông báo, /lang ngôn ngữ.\n"
+        "Gửi vị trí để tìm điểm xe thư viện và trung tâm gần nhất.",
+        "en": "Just type your question, with or without Vietnamese accents, for example:\n"
+        "• thư viện tỉnh mấy giờ mở cửa (library hours)\n"
+        "• xe thư viện ngày mai đi đâu (where is the van tomorrow)\n"
+        "• có lớp tin học nào không (computer classes)\n"
+        "Shortcuts: /lophoc classes, /giomocua library hours, /xethuvien mobile library, "
+        "/hoidap FAQ, /thongbao notifications, /lang language.\n"
+        "Share your location to find the nearest van stop and centre.",
+    },
+    "menu": {"vi": "Bạn muốn tìm gì?", "en": "What are you looking for?"},
+    "menu_courses": {"vi": "📚 Lớp học", "en": "📚 Classes"},
+    "menu_hours": {"vi": "🕘 Giờ mở cửa thư viện", "en": "🕘 Library hours"},
+    "menu_van": {"vi": "🚐 Xe thư viện lưu động", "en": "🚐 Mobile library"},
+    "menu_faq": {"vi": "❓ Hỏi đáp", "en": "❓ FAQ"},
+    "menu_notify": {"vi": "🔔 Nhận thông báo", "en": "🔔 Notifications"},
+    "back": {"vi": "⬅️ Quay lại", "en": "⬅️ Back"},
+    "main_menu": {"vi": "🏠 Menu chính", "en": "🏠 Main menu"},
+    "more": {"vi": "Xem thêm ➡️", "en": "More ➡️"},
+    "pick_topic": {"vi": "Chọn chủ đề lớp học:", "en": "Pick a topic:"},
+    "no_topics": {"vi": "Hiện chưa có lớp học nào.", "en": "There are no classes yet."},
+    "pick_library": {"vi": "Chọn thư viện:", "en": "Pick a library:"},
+    "no_libraries": {"vi": "Chưa có thông tin thư viện.", "en": "No libraries yet."},
+    "pick_commune": {
+        "vi": "Các lần xe thư viện ghé sắp tới:\n{schedule}\n\nChọn xã để xem lịch riêng:",
+        "en": "The van's next visits:\n{schedule}\n\nPick a commune for its own schedule:",
+    },
+    "no_visits": {
+        "vi": "Chưa có lịch xe thư viện trong thời gian tới.",
+        "en": "No van visits are scheduled yet.",
+    },
+    "commune_visits": {
+        "vi": "🚐 Lịch xe thư viện ở {commune}:",
+        "en": "🚐 Van visits in {commune}:",
+    },
+    "pick_faq": {"vi": "Câu hỏi thường gặp:", "en": "Frequently asked questions:"},
+    "clarify": {
+        "vi": "Mình chưa chắc bạn hỏi điều nào, bạn chọn giúp nhé:",
+        "en": "I'm not sure which one you mean, please pick:",
+    },
+    "fallback_menu": {
+        "vi": "Bạn cũng có thể chọn trong menu:",
+        "en": "You can also pick from the menu:",
+    },
+    "unsupported": {
+        "vi": "Xin lỗi, mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, "
+        "hoặc gửi vị trí để tìm điểm xe thư viện gần nhất.",
+        "en": "Sorry, I can only read text. Please type your question, or share your location "
+        "to find the nearest van stop.",
+    },
+    "document_citizen": {
+        "vi": "Xin lỗi, mình chỉ đọc được tin nhắn chữ, không mở được tệp. "
+        "Bạn gõ câu hỏi giúp mình nhé.",
+        "en": "Sorry, I can only read text messages, not files. Please type your question.",
+    },
+    "empty": {
+        "vi": "Bạn chưa gõ gì cả. Gõ câu hỏi hoặc /help để xem hướng dẫn nhé.",
+        "en": "That message was empty. Type a question, or /help for help.",
+    },
+    "error": {
+        "vi": "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé.",
+        "en": "Sorry, something went wrong on our side. Please try again in a few minutes.",
+    },
+    "lang_pick": {"vi": "Chọn ngôn ngữ / Choose a language:", "en": "Choose a language:"},
+    "lang_set": {"vi": "Đã chuyển sang tiếng Việt.", "en": "Switched to English."},
+    "thanks_feedback": {"vi": "Cảm ơn bạn đã góp ý!", "en": "Thanks for the feedback!"},
+    "feedback_bad": {
+        "vi": "Cảm ơn bạn! Cán bộ thư viện sẽ xem lại câu trả lời này. "
+        "Cần gấp, bạn liên hệ: {contact}",
+        "en": "Thank you! Staff will review this answer. If urgent, contact: {contact}",
+    },
+    "helpful": {"vi": "👍 Hữu ích", "en": "👍 Helpful"},
+    "not_helpful": {"vi": "👎 Chưa đúng", "en": "👎 Not right"},
+    "stale_button": {
+        "vi": "Mục này không còn nữa (nội dung vừa được cập nhật).",
+        "en": "That item is gone (the content was just updated).",
+    },
+    "location_result": {
+        "vi": "📍 Gần bạn nhất:",
+        "en": "📍 Nearest to you:",
+    },
+    "location_stop": {
+        "vi": "🚐 Điểm xe thư viện: {place} ({commune}), cách {km}. Lần tới: {when}.",
+        "en": "🚐 Van stop: {place} ({commune}), {km} away. Next visit: {when}.",
+    },
+    "location_place": {
+        "vi": "🏫 {name}: {address}, cách {km}.",
+        "en": "🏫 {name}: {address}, {km} away.",
+    },
+    "location_none": {
+        "vi": "Chưa có địa điểm nào có tọa độ để so khoảng cách.",
+        "en": "No place has coordinates to compare distances yet.",
+    },
+    "location_bad": {
+        "vi": "Vị trí không hợp lệ. Dùng: /location VĨ_ĐỘ KINH_ĐỘ, ví dụ /location 22.15 105.83",
+        "en": "That location is not valid. Use: /location LAT LON, e.g. /location 22.15 105.83",
+    },
+    "notify_soon": {
+        "vi": "🔔 Bạn có thể nhận thông báo lớp học mới và lịch xe thư viện qua bot này.",
+        "en": "🔔 You can get notices of new classes and van visits from this bot.",
+    },
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` (Vietnamese when missing), with ``values`` filled in."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["vi"]
+    return text.format(**values) if values else text

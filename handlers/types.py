@@ -1,0 +1,114 @@
+"""What crosses the line between a channel and the conversation: ``Incoming`` in, ``Reply`` out.
+
+Only ``bot/channels/*`` know a platform. They turn a platform update into an :class:`Incoming`
+and each :class:`Reply` into API calls (keyboards or numbered choices, HTML escaping, length
+limits). Nothing under ``handlers/`` imports a platform library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+ChannelName = Literal["telegram", "zalo_oa", "zalo_bot", "terminal"]
+MAX_BUTTON_DATA = 64  # bytes, Telegram's callback_data limit; ours are short ASCII ids
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file a user sent; ``fetch`` downloads its bytes (channels implement it)."""
+
+    file_name: str
+    mime_type: str | None
+    size: int | None
+    fetch: Callable[[], Awaitable[bytes]] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did, platform-neutral.
+
+    Exactly one of ``text``, ``command``, ``button``, ``location``, ``document`` or
+    ``unsupported`` is set. ``command`` is the name without the slash, lower-cased, ``args``
+    the words after it. ``button`` is the data of a pressed button (or the number typed
+    in answer to numbered choices, already mapped back by the channel). ``unsupported`` names
+    what the platform delivered that we do not read ("photo", "sticker", "voice", ...).
+    """
+
+    channel: ChannelName
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    button: str | None = None
+    location: tuple[float, float] | None = None
+    document: Document | None = None
+    unsupported: str | None = None
+    language: str | None = None
+    display_name: str | None = None
+
+    @property
+    def user_key(self) -> str:
+        """``channel:user_id``, the key staff lists and the database use."""
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice under a reply; ``data`` is short ASCII (at most 64 bytes)."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if not self.data.isascii() or not 0 < len(self.data.encode()) <= MAX_BUTTON_DATA:
+            raise ValueError(f"button data must be 1-64 ASCII bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send back.
+
+    ``text`` is plain text (the channel escapes it); lines that start with ``**`` and end with
+    ``**`` may be shown bold where the platform can. ``buttons`` are rows of buttons.
+    ``edit`` asks the channel to replace the message whose button was pressed (menu
+    navigation) instead of sending a new one. ``notice`` is a short toast for a button press.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False
+    notice: str | None = None
+    feedback_for: str | None = None  # "faq:<id>": the channel may add 👍/👎 (already in buttons)
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split a long text at line boundaries into parts of at most ``limit`` characters."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single line longer than the limit: cut at a space if we can
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:limit]]
