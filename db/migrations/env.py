@@ -2,6 +2,8 @@
 
 from alembic import context
 
+import db.models_notify
+import db.models_zalo
 from db.models import Base
 
 config = context.config

@@ -1,0 +1,3 @@
+"""Models of the zalo feature (registered on db.models.Base)."""
+
+from __future__ import annotations
