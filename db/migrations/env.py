@@ -2,9 +2,10 @@
 
 from alembic import context
 
-import db.models_notify
-import db.models_zalo
+from db import models_notify, models_zalo
 from db.models import Base
+
+REGISTERED = (models_notify, models_zalo)  # importing them adds their tables to Base.metadata
 
 config = context.config
 connection = config.attributes.get("connection")
