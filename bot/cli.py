@@ -19,6 +19,8 @@ from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.pack import PackError, dump_pack, load_pack
 from bot.pack.diff import diff_packs
+from bot.pack.sources import read_source
+from bot.pack.xlsx import UploadError, write_workbook
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -201,7 +203,7 @@ def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ n
 
 @content_cli.command("import")
 def content_import(
-    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")],
+    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip.")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")
     ] = False,
@@ -209,10 +211,13 @@ def content_import(
 ) -> None:
     """Nhập một bộ nội dung thành phiên bản mới (tất cả hoặc không gì cả)."""
     _utf8_stdio()
-    pack, problems = load_pack(folder)
+    try:
+        pack, problems = read_source(folder)
+    except UploadError as exc:
+        raise _fail(f"hoctap: {folder}: {exc}", 1) from None
     if pack is None:
         for problem in problems:
-            typer.echo(str(problem))
+            typer.echo(problem)
         raise _fail(f"{len(problems)} lỗi; không có gì thay đổi.", 1)
     settings = _settings()
 
@@ -242,14 +247,22 @@ def content_import(
 
 @content_cli.command("export")
 def content_export(
-    folder: Annotated[Path, typer.Argument(help="Thư mục sẽ ghi bộ nội dung.")],
+    folder: Annotated[Path | None, typer.Argument(help="Thư mục sẽ ghi bộ nội dung YAML.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Xuất thành tệp Excel này.")] = None,
 ) -> None:
-    """Xuất phiên bản hiện tại thành một bộ nội dung YAML."""
+    """Xuất phiên bản hiện tại thành bộ nội dung YAML hoặc tệp Excel."""
     _utf8_stdio()
+    if (folder is None) == (xlsx is None):
+        raise _fail("hoctap: cho một thư mục, hoặc --xlsx TỆP", 2)
     settings = _settings()
 
     async def work(app: App) -> None:
         live = await app.require_live()
+        if xlsx is not None:
+            xlsx.write_bytes(write_workbook(live.pack))
+            typer.echo(f"Đã xuất phiên bản {live.version} vào {xlsx}.")
+            return
+        assert folder is not None
         written = dump_pack(live.pack, folder)
         typer.echo(f"Đã xuất phiên bản {live.version}: {len(written)} tệp vào {folder}.")
 

@@ -178,3 +178,25 @@ def test_dotenv_file_is_read(clean_env: dict[str, str]) -> None:
     result = hoctap("ask", "xin chào", env=clean_env)
     assert result.returncode == 2 and "HOCTAP_TIMEZONE" in result.stderr
     os.remove(".env")
+
+
+def test_spreadsheet_export_and_import(env: dict[str, str], tmp_path: Path) -> None:
+    hoctap("content", "import", str(DEV_PACK), env=env)
+    sheet = tmp_path / "noi-dung.xlsx"
+    out = hoctap("content", "export", "--xlsx", str(sheet), env=env)
+    assert out.returncode == 0, out.stderr
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sheet)
+    wb["faq"]["D2"] = "Câu trả lời sửa trong Excel."
+    wb.save(sheet)
+    result = hoctap("content", "import", str(sheet), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "hỏi đáp: ~1 (lam-the-ban-doc)" in result.stdout
+
+    wb["courses"]["C2"] = "khong-co"
+    wb.save(sheet)
+    bad = hoctap("content", "import", str(sheet), env=env)
+    assert bad.returncode == 1
+    assert bad.stdout.startswith("sheet courses, dòng 2, cột topic: không có chủ đề")
+    assert len(hoctap("content", "versions", env=env).stdout.splitlines()) == 2
