@@ -1,0 +1,6 @@
+"""Understanding questions: normalise Vietnamese, match the pack, decide, compute the reply."""
+
+from bot.understanding.answer import Answer, Choice
+from bot.understanding.engine import Engine
+
+__all__ = ["Answer", "Choice", "Engine"]

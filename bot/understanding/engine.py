@@ -1,0 +1,669 @@
+"""The answering engine: build an index from a pack, then answer questions against the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.pack.models import Course, Pack, Stop
+from bot.understanding import cues, replies
+from bot.understanding.answer import Answer, Choice
+from bot.understanding.dates import When, parse_when
+from bot.understanding.decide import Candidate, decide
+from bot.understanding.index import STOP_ACC, TextIndex, bigrams, is_stop
+from bot.understanding.lexicon import Lexicon
+from bot.understanding.normalize import Token, fold, tokenize
+
+Phrase = tuple[str, ...]
+FAQ_WEIGHTS = {"question": 1.0, "alternate": 1.0, "tags": 0.6, "answer": 0.3}
+MOBILE_DAYS = 14
+ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
+LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
+DATE_WORDS = (
+    "hom nay mai kia mot qua bay gio hien tai luc nay thu hai ba tu nam sau bay chu nhat "
+    "tuan thang sau toi truoc cuoi ngay sang chieu trua toi dem"
+)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A thing people name (library, centre, stop): folded phrases with their strength."""
+
+    ref: str
+    phrases: tuple[tuple[Phrase, float], ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A named thing found in the question, and the syllables that named it."""
+
+    ref: str
+    strength: float
+    positions: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A question after normalisation: tokens, folded text, date words, content weights."""
+
+    tokens: tuple[Token, ...]
+    folds: tuple[str, ...]
+    when: When | None
+    date_pos: frozenset[int]
+    content: tuple[int, ...]
+
+    def find(self, phrases: Iterable[str]) -> frozenset[int]:
+        """Positions covered by any of the folded phrases."""
+        out: set[int] = set()
+        for phrase in phrases:
+            out |= _spans(self.folds, tuple(phrase.split()))
+        return frozenset(out)
+
+
+def _spans(folds: Sequence[str], phrase: Phrase) -> set[int]:
+    n = len(phrase)
+    out: set[int] = set()
+    if n == 0:
+        return out
+    for i in range(len(folds) - n + 1):
+        if tuple(folds[i : i + n]) == phrase:
+            out.update(range(i, i + n))
+    return out
+
+
+def _strip(phrase: Phrase) -> Phrase:
+    """Drop leading words saying what kind of place it is ('xã', 'thư viện'), and 'cũ'."""
+    heads = sorted((tuple(h.split()) for h in cues.GENERIC_HEADS), key=len, reverse=True)
+    changed = True
+    while changed and phrase:
+        changed = False
+        for head in heads:
+            if phrase[: len(head)] == head and len(phrase) > len(head):
+                phrase = phrase[len(head) :]
+                changed = True
+                break
+    for tail in cues.GENERIC_TAILS:
+        t = tuple(tail.split())
+        if len(phrase) > len(t) and phrase[-len(t) :] == t:
+            phrase = phrase[: -len(t)]
+    return phrase
+
+
+def _label(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class Engine:
+    """Answers questions about one pack from an in-memory index (no database)."""
+
+    def __init__(self, pack: Pack, lexicon: Lexicon, index: TextIndex, named: list[Named]) -> None:
+        self.pack = pack
+        self.tz = ZoneInfo(pack.info.timezone)
+        self.lexicon = lexicon
+        self.index = index
+        self.named = named
+        self.topic_of = {c.id: c.topic for c in pack.courses}
+        self.faq_by_id = {f.id: f for f in pack.faq}
+        self.library_words = frozenset(
+            t.fold
+            for lib in pack.libraries
+            for text in [*(c.reason or "" for c in lib.closures), *lib.services]
+            for t in self.analyze(text)
+        ) | {"tet", "le", "nghi", "sach", "ban", "doc"}
+        general = [
+            *(p for group in cues.ALL for p in group),
+            *STOP_ACC,
+            *(t.fold for m in lexicon.table.values() for t in m),
+            *DATE_WORDS.split(),
+        ]
+        self.known = (
+            index.vocab_set
+            | frozenset(w for n in named for p, _ in n.phrases for w in p)
+            | frozenset(fold(w) for text in general for w in text.split())
+        )
+
+    @classmethod
+    def build(cls, pack: Pack) -> Engine:
+        """Build the in-memory index of a pack (pure, no database)."""
+        lexicon = Lexicon.build(pack.lexicon)
+
+        def analyze(text: str) -> list[Token]:
+            return lexicon.apply(tokenize(text))
+
+        index = TextIndex()
+        for f in pack.faq:
+            index.add(f"faq:{f.id}", analyze(f.question), FAQ_WEIGHTS["question"])
+            for alt in f.alternates:
+                index.add(f"faq:{f.id}", analyze(alt), FAQ_WEIGHTS["alternate"])
+            if f.tags:
+                index.add(f"faq:{f.id}", analyze(" ".join(f.tags)), FAQ_WEIGHTS["tags"])
+            if len(pack.faq) <= LARGE_FAQ:
+                index.add(f"faq:{f.id}", analyze(f.answer[:ANSWER_CHARS]), FAQ_WEIGHTS["answer"])
+        for c in pack.courses:
+            index.add(f"course:{c.id}", analyze(c.title), 1.0)
+            for k in c.keywords:
+                index.add(f"course:{c.id}", analyze(k), 1.0)
+            if c.description:
+                index.add(f"course:{c.id}", analyze(c.description), 0.5)
+        for t in pack.topics:
+            index.add(f"topic:{t.id}", analyze(t.name), 1.0)
+            for s in t.synonyms:
+                index.add(f"topic:{t.id}", analyze(s), 1.0)
+        index.finish()
+
+        def phrases(texts: Iterable[str], full: float, core: float) -> list[tuple[Phrase, float]]:
+            out: list[tuple[Phrase, float]] = []
+            for text in texts:
+                p = tuple(t.fold for t in analyze(text))
+                if p:
+                    out.append((p, full))
+                    s = _strip(p)
+                    if s != p and (len(s) >= 2 or (len(s) == 1 and len(s[0]) >= 4)):
+                        out.append((s, core))
+            return out
+
+        def windows(items: list[tuple[str, list[tuple[Phrase, float]]]]) -> list[Named]:
+            """Add distinctive runs of 2+ syllables ('cù lao tây' of 'Bến phà Cù lao Tây')."""
+            owners: dict[Phrase, set[str]] = defaultdict(set)
+            for ref, ps in items:
+                for p, _ in ps:
+                    for size in range(2, len(p)):
+                        for i in range(len(p) - size + 1):
+                            owners[p[i : i + size]].add(ref)
+            heads = {w for h in cues.GENERIC_HEADS for w in h.split()}
+            out = []
+            for ref, ps in items:
+                extra = [
+                    (w, 0.75)
+                    for w, refs in owners.items()
+                    if refs == {ref}
+                    and not all(x in heads for x in w)
+                    and all(w != p for p, _ in ps)
+                ]
+                out.append(Named(ref, tuple(ps + extra)))
+            return out
+
+        named: list[Named] = []
+        for lib in pack.libraries:
+            named.append(
+                Named(f"library:{lib.id}", tuple(phrases([lib.name, *lib.aliases], 1.0, 0.9)))
+            )
+        named = windows([(n.ref, list(n.phrases)) for n in named])
+        for ce in pack.centers:
+            named.append(
+                Named(
+                    f"center:{ce.id}",
+                    tuple(
+                        phrases([ce.name, *ce.aliases], 1.0, 0.9)
+                        + phrases([ce.commune], 0.85, 0.8)
+                    ),
+                )
+            )
+        for st in pack.stops:
+            named.append(
+                Named(
+                    f"stop:{st.id}",
+                    tuple(phrases([st.place], 1.0, 0.9) + phrases([st.commune], 0.9, 0.85)),
+                )
+            )
+        stops = windows([(n.ref, list(n.phrases)) for n in named if n.ref.startswith("stop:")])
+        named = [n for n in named if not n.ref.startswith("stop:")] + stops
+        return cls(pack, lexicon, index, named)
+
+    # -- parsing -------------------------------------------------------------------------------
+
+    def analyze(self, text: str) -> list[Token]:
+        """Tokens of a text after the lexicon."""
+        return self.lexicon.apply(tokenize(text))
+
+    def parse(self, question: str, today: dt.date) -> Parsed:
+        """Normalise a question, correct unknown syllables, find its date words."""
+        tokens = self.analyze(question)
+        fixed: list[Token] = []
+        for t in tokens:
+            if (
+                not t.marked
+                and not is_stop(t)
+                and t.fold not in self.known
+                and not t.fold.isdigit()
+            ):
+                better = self.index.correct(t.fold)
+                if better is not None:
+                    t = Token(better, better)
+            fixed.append(t)
+        folds = tuple(t.fold for t in fixed)
+        when = parse_when(" ".join(folds), today)
+        date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
+        content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in date_pos)
+        return Parsed(tuple(fixed), folds, when, date_pos, content)
+
+    def hits(self, q: Parsed, prefix: str) -> list[Hit]:
+        """Named things of one kind found in the question, strongest first."""
+        out: list[Hit] = []
+        for n in self.named:
+            if not n.ref.startswith(prefix):
+                continue
+            best: Hit | None = None
+            for phrase, strength in n.phrases:
+                pos = _spans(q.folds, phrase)
+                if not pos:
+                    continue
+                # A syllable typed with other marks than the name's weakens the match.
+                if best is None or strength > best.strength:
+                    best = Hit(n.ref, strength, frozenset(pos))
+            if best is not None:
+                out.append(best)
+        out.sort(key=lambda h: (-h.strength, -len(h.positions)))
+        return out
+
+    def weight(self, q: Parsed, i: int) -> float:
+        """How much a content syllable of the question counts."""
+        return self.index.token_weight(q.tokens[i])
+
+    def unexplained(self, q: Parsed, explained: Iterable[int]) -> float:
+        """Share of the question's content weight not explained by a candidate (0..1)."""
+        total = sum(self.weight(q, i) for i in q.content)
+        if total == 0:
+            return 0.0
+        seen = set(explained)
+        return sum(self.weight(q, i) for i in q.content if i not in seen) / total
+
+    # -- scoring text items ----------------------------------------------------------------
+
+    def text_scores(
+        self, q: Parsed, neutrals: Sequence[frozenset[int]]
+    ) -> list[dict[str, tuple[float, float]]]:
+        """(score, dcov) of every FAQ, class and topic sharing words with the question, once per
+        set of neutral positions (syllables already explained by the intent)."""
+        folds = {q.folds[i] for i in q.content}
+        qbigrams = set(bigrams(q.folds))
+        numbers = self.index.candidates([*folds, *qbigrams])
+        credit: dict[str, dict[int, float]] = defaultdict(dict)
+        dcov: dict[str, float] = defaultdict(float)
+        bonus: dict[str, float] = defaultdict(float)
+        weights = {i: self.weight(q, i) for i in q.content}
+        index = self.index
+        for number in numbers:
+            doc = index.docs[number]
+            got = credit[doc.ref]
+            for i in q.content:
+                if q.folds[i] in doc.forms:
+                    factor = index.credit(q.tokens[i], doc)
+                    if factor:
+                        got[i] = max(got.get(i, 0.0), doc.weight * factor)
+            if doc.weight >= 0.9:
+                total = index.doc_total[number]
+                if total:
+                    hit = sum(index.weight(f) for f in set(doc.folds) if f in folds)
+                    dcov[doc.ref] = max(dcov[doc.ref], hit / total)
+                if qbigrams & doc.terms:
+                    bonus[doc.ref] = 0.06
+        # A class also answers to its topic's name and synonyms.
+        for ref in list(credit):
+            if ref.startswith("course:"):
+                topic_ref = f"topic:{self.topic_of.get(ref[7:], '')}"
+                for i, c in credit.get(topic_ref, {}).items():
+                    credit[ref][i] = max(credit[ref].get(i, 0.0), 0.9 * c)
+        results: list[dict[str, tuple[float, float]]] = []
+        for neutral in neutrals:
+            positions = [i for i in q.content if i not in neutral]
+            total = sum(weights[i] for i in positions)
+            out: dict[str, tuple[float, float]] = {}
+            if total > 0:
+                for ref, got in credit.items():
+                    d = dcov.get(ref, 0.0)
+                    if d <= 0:
+                        continue
+                    qcov = sum(weights[i] * got.get(i, 0.0) for i in positions) / total
+                    if qcov > 0:
+                        out[ref] = (min(1.0, qcov**0.65 * d**0.35 + bonus.get(ref, 0.0)), d)
+            results.append(out)
+        return results
+
+    # -- ask -----------------------------------------------------------------------------------
+
+    def local(self, now: dt.datetime) -> dt.datetime:
+        """The pack-local naive time of a moment (naive input is already local)."""
+        if now.tzinfo is not None:
+            now = now.astimezone(self.tz)
+        return now.replace(tzinfo=None)
+
+    def ask(self, question: str, now: dt.datetime) -> Answer:
+        """Answer one question; never raises."""
+        try:
+            return self._ask(question, self.local(now))
+        except Exception:  # a last resort: a user must always get a reply
+            return self.fallback()
+
+    def fallback(self) -> Answer:
+        """The out-of-scope reply, with the pack's contact."""
+        return Answer("fallback", (), 0.0, replies.fallback_text(self.pack))
+
+    def _ask(self, question: str, now: dt.datetime) -> Answer:
+        today = now.date()
+        q = self.parse(question, today)
+        if not q.tokens:
+            return self.fallback()
+        cands: list[Candidate] = []
+        plans: dict[str, Answer] = {}
+
+        def offer(kind: str, ref: str, score: float, answer: Answer | None = None) -> None:
+            cands.append(Candidate(kind, ref, max(0.0, min(1.0, score))))
+            if answer is not None:
+                plans[ref] = answer
+
+        lib_hits = self.hits(q, "library:")
+        center_hits = self.hits(q, "center:")
+        stop_hits = self.hits(q, "stop:")
+        hours_pos = q.find(cues.HOURS)
+        lib_word = q.find(cues.LIBRARY)
+        mobile_pos = q.find(cues.MOBILE)
+        mobile_strong = q.find(cues.MOBILE_STRONG)
+        sched_pos = q.find(cues.SCHEDULE)
+        course_pos = q.find(cues.COURSE)
+        fee_pos = q.find(cues.FEE)
+        center_pos = q.find(cues.CENTER)
+
+        # Small talk: only when nearly nothing else is said.
+        for kind, phrases, score in (
+            ("greeting", cues.GREETING, 0.9),
+            ("thanks", cues.THANKS, 0.92),
+            ("help", cues.HELP, 0.85),
+        ):
+            pos = q.find(phrases)
+            if pos:
+                u = self.unexplained(q, pos | lib_word)
+                offer(kind, f"@{kind}", score * (1 - u) ** 2)
+
+        # Library hours.
+        if hours_pos and self.pack.libraries and not (mobile_strong and not lib_hits):
+            lib_ref = lib_hits[0].ref if lib_hits else f"library:{self.pack.libraries[0].id}"
+            named = set(lib_hits[0].positions) if lib_hits else set()
+            extra = {i for i in q.content if q.folds[i] in self.library_words}
+            u = self.unexplained(q, hours_pos | lib_word | named | extra)
+            base = 0.6 + (0.3 if (lib_hits or lib_word) else 0.0) + (0.05 if q.when else 0.0)
+            if mobile_strong:
+                base -= 0.3
+            closures = bool(q.find(("nghi", "tet", "le", "dong cua")))
+            lib = self.pack.library(lib_ref.split(":", 1)[1])
+            if lib is not None:
+                offer(
+                    "library_hours",
+                    lib_ref,
+                    base * (1 - u) ** 1.5,
+                    self._library_answer(lib, now, q.when, closures),
+                )
+
+        # Mobile library visits.
+        if self.pack.stops and (mobile_strong or (mobile_pos and stop_hits)):
+            strong_sched = q.find(
+                (
+                    "lich",
+                    "khi nao",
+                    "bao gio",
+                    "may gio",
+                    "o dau",
+                    "di dau",
+                    "ngay nao",
+                    "tiep theo",
+                )
+            )
+            base = 0.6 + (0.25 if stop_hits else 0.0)
+            base += 0.35 if (strong_sched or q.when) else (0.1 if sched_pos else 0.0)
+            named = set().union(*(h.positions for h in stop_hits)) if stop_hits else set()
+            u = self.unexplained(q, mobile_pos | sched_pos | lib_word | named)
+            answer = self._mobile_answer(q, [h.ref for h in stop_hits], today)
+            offer("mobile_stops", "@mobile", min(0.97, base) * (1 - u) ** 1.5, answer)
+
+        # Centre address / phone.
+        if center_hits:
+            hit = center_hits[0]
+            generic = q.find(("trung tam hoc tap cong dong", "trung tam", "xa", "phuong"))
+            u = self.unexplained(q, center_pos | hit.positions | generic)
+            cue = bool(q.find(cues.CENTER) - generic) or not (
+                course_pos or hours_pos or mobile_pos
+            )
+            base = (0.6 + 0.35 * hit.strength) if cue else 0.45
+            center = self.pack.center(hit.ref.split(":", 1)[1])
+            if center is not None:
+                offer("center", hit.ref, base * (1 - u) ** 1.5, self._center_answer(center))
+
+        # Classes, topics and FAQ entries by their words.
+        center_ids = {h.ref.split(":", 1)[1] for h in center_hits}
+        filter_pos = (
+            frozenset().union(*(h.positions for h in center_hits)) if center_hits else frozenset()
+        )
+        neutral = course_pos | (fee_pos if course_pos else frozenset()) | filter_pos | center_pos
+        course_scores, faq_scores = self.text_scores(q, [neutral, frozenset()])
+        for ref, (score, _) in faq_scores.items():
+            if ref.startswith("faq:") and score >= 0.2:
+                offer("faq", ref, score)
+        free_only = bool(q.find(("mien phi",)))
+        adjusted: dict[str, float] = {}
+        for ref, (score, d) in course_scores.items():
+            if ref.startswith("faq:"):
+                continue
+            if not course_pos:
+                score *= 0.85 if d >= 0.5 else 0.6
+            course = self.pack.course(ref[7:]) if ref.startswith("course:") else None
+            if course is not None and center_ids and course.center not in center_ids:
+                score *= 0.8
+            adjusted[ref] = score
+        topics = sorted(
+            (r for r in adjusted if r.startswith("topic:")), key=lambda r: -adjusted[r]
+        )
+        listed: set[str] = set()
+        if topics:
+            ref = topics[0]
+            courses = [c for c in self.pack.courses if c.topic == ref[6:]]
+            if courses:
+                topic = self.pack.topic(ref[6:])
+                heading = f"Các lớp {topic.name}" if topic else "Các lớp"
+                answer = self._courses_answer(courses, today, heading, free_only, center_ids)
+                offer("courses", ref, adjusted[ref], answer)
+                # A class wins over its topic's list only when clearly more specific.
+                listed = {
+                    f"course:{c.id}"
+                    for c in courses
+                    if adjusted.get(f"course:{c.id}", 0.0) < adjusted[ref] + 0.04
+                }
+        for ref, score in adjusted.items():
+            if ref.startswith("course:") and ref not in listed:
+                offer("course", ref, score)
+        # A general question about classes ("lớp nào sắp khai giảng", "lớp miễn phí ở X").
+        rest = [i for i in q.content if i not in neutral]
+        if course_pos and self.pack.courses and not rest:
+            offer(
+                "courses",
+                "@courses",
+                0.8,
+                self._courses_answer(
+                    self._filtered(q, center_ids, free_only, today),
+                    today,
+                    "Các lớp học",
+                    False,
+                    set(),
+                ),
+            )
+
+        decision = decide(cands)
+        if decision.action == "fallback" or decision.best is None:
+            return self.fallback()
+        if decision.action == "clarify":
+            return self._clarify(decision.suggestions, decision.best.score)
+        best = decision.best
+        answer = plans.get(best.ref) or self.render(best.ref, now)
+        if best.ref.startswith("@") and best.kind in ("greeting", "thanks", "help"):
+            answer = self._small_talk(best.kind)
+        return Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def _small_talk(self, kind: str) -> Answer:
+        text = {
+            "greeting": replies.greeting_text(self.pack),
+            "thanks": replies.THANKS_TEXT,
+            "help": replies.help_text(self.pack),
+        }[kind]
+        return Answer(kind, (), 1.0, text)
+
+    def label(self, ref: str) -> str:
+        """Short button label of an item."""
+        kind, _, item = ref.partition(":")
+        pack = self.pack
+        name: str | None = None
+        if kind == "faq" and (f := self.faq_by_id.get(item)):
+            name = f.question
+        elif kind == "course" and (c := pack.course(item)):
+            name = c.title
+        elif kind == "center" and (ce := pack.center(item)):
+            name = ce.name
+        elif kind == "library" and (lib := pack.library(item)):
+            name = f"Giờ mở cửa {lib.name}"
+        elif kind == "stop" and (st := pack.stop(item)):
+            name = f"Xe thư viện: {st.place}"
+        elif kind == "topic" and (t := pack.topic(item)):
+            name = f"Lớp {t.name}"
+        elif ref == "@mobile":
+            name = "Lịch xe thư viện lưu động"
+        elif ref == "@courses":
+            name = "Các lớp sắp khai giảng"
+        return _label(name or ref)
+
+    def _clarify(self, picks: Sequence[Candidate], score: float) -> Answer:
+        refs = [p.ref for p in picks if not p.ref.startswith("@")]
+        if not refs:
+            return self.fallback()
+        choices = tuple(Choice(r, self.label(r)) for r in refs)
+        text = "Bạn muốn hỏi về:\n" + "\n".join(
+            f"{n}. {c.label}" for n, c in enumerate(choices, 1)
+        )
+        ids = tuple(r.split(":", 1)[1] for r in refs)
+        return Answer("clarify", ids, round(score, 3), text, choices)
+
+    def _filtered(
+        self, q: Parsed, center_ids: set[str], free_only: bool, today: dt.date
+    ) -> list[Course]:
+        courses = list(self.pack.courses)
+        if center_ids:
+            courses = [c for c in courses if c.center in center_ids] or courses
+        if q.when is not None and not q.when.now:
+            span = q.when
+            inside = [c for c in courses if c.start_date <= span.end and c.end_date >= span.start]
+            courses = inside or courses
+        if q.find(cues.UPCOMING):
+            courses = [c for c in courses if replies.status(c, today) == "upcoming"] or courses
+        live = [c for c in courses if replies.status(c, today) != "finished"]
+        courses = live or courses
+        if free_only:
+            courses = [c for c in courses if c.fee == 0] or courses
+        return replies.course_order(courses, today)[:8]
+
+    def _courses_answer(
+        self,
+        courses: Sequence[Course],
+        today: dt.date,
+        heading: str,
+        free_only: bool,
+        center_ids: set[str],
+    ) -> Answer:
+        chosen = list(courses)
+        if free_only:
+            chosen = [c for c in chosen if c.fee == 0] or chosen
+        if center_ids:
+            chosen = [c for c in chosen if c.center in center_ids] or chosen
+        ordered = replies.course_order(chosen, today)[:8]
+        text = replies.courses_text(self.pack, ordered, today, heading)
+        choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c in ordered)
+        return Answer("courses", tuple(c.id for c in ordered), 1.0, text, choices)
+
+    def _course_answer(self, course: Course, today: dt.date) -> Answer:
+        text = replies.course_text(self.pack, course, today)
+        return Answer("course", (course.id,), 1.0, text)
+
+    def _center_answer(self, center: object) -> Answer:
+        from bot.pack.models import Center
+
+        assert isinstance(center, Center)
+        return Answer("center", (center.id,), 1.0, replies.center_text(center))
+
+    def _library_answer(
+        self, lib: object, now: dt.datetime, when: When | None, closures: bool
+    ) -> Answer:
+        from bot.pack.models import Library
+
+        assert isinstance(lib, Library)
+        return Answer(
+            "library_hours", (lib.id,), 1.0, replies.library_text(lib, now, when, closures)
+        )
+
+    def _mobile_answer(self, q: Parsed | None, stop_refs: Sequence[str], today: dt.date) -> Answer:
+        pack = self.pack
+        stops: list[Stop] = [s for s in pack.stops if f"stop:{s.id}" in stop_refs] or pack.stops
+        specific = bool(stop_refs)
+        when = q.when if q is not None else None
+        if when is not None and not when.now:
+            start, end = when.start, when.end
+        else:
+            start, end = today, today + dt.timedelta(days=120 if specific else MOBILE_DAYS)
+        visits = sorted(
+            ((d, s) for s in stops for d in s.visits(start, end)), key=lambda v: (v[0], v[1].time)
+        )
+        empty = "Trong thời gian này xe thư viện lưu động không có lịch"
+        if specific and not visits:
+            later = sorted(
+                ((d, s) for s in stops for d in s.visits(today, today + dt.timedelta(days=365))),
+                key=lambda v: v[0],
+            )
+            visits = later[:3]
+            empty += " ở đó."
+        elif not visits:
+            later = sorted(
+                ((d, s) for s in stops for d in s.visits(end, end + dt.timedelta(days=60))),
+                key=lambda v: v[0],
+            )
+            visits = later[:3]
+            empty += "."
+        visits = visits[:4] if specific else visits[:8]
+        vehicle = pack.mobile.vehicle if pack.mobile else None
+        heading = f"Lịch {vehicle.name if vehicle else 'xe thư viện lưu động'}"
+        text = replies.visits_text(heading, visits, vehicle.phone if vehicle else None, empty)
+        ids: list[str] = []
+        for _, s in visits:
+            if s.id not in ids:
+                ids.append(s.id)
+        choices = tuple(Choice(f"stop:{i}", _label(pack.stop(i).place)) for i in ids)  # type: ignore[union-attr]
+        return Answer("mobile_stops", tuple(ids), 1.0, text, choices)
+
+    def render(self, ref: str, now: dt.datetime) -> Answer:
+        """The answer for one item (a button pressed, or menu browsing); never raises."""
+        try:
+            return self._render(ref, self.local(now))
+        except Exception:
+            return self.fallback()
+
+    def _render(self, ref: str, now: dt.datetime) -> Answer:
+        kind, _, item = ref.partition(":")
+        today = now.date()
+        pack = self.pack
+        if kind == "faq" and (f := self.faq_by_id.get(item)):
+            return Answer("faq", (f.id,), 1.0, f.answer.strip())
+        if kind == "course" and (c := pack.course(item)):
+            return self._course_answer(c, today)
+        if kind == "center" and (ce := pack.center(item)):
+            return self._center_answer(ce)
+        if kind == "library" and (lib := pack.library(item)):
+            return self._library_answer(lib, now, None, True)
+        if kind == "stop" and (st := pack.stop(item)):
+            return self._mobile_answer(None, [f"stop:{st.id}"], today)
+        if kind == "topic" and (t := pack.topic(item)):
+            courses = [c for c in pack.courses if c.topic == t.id]
+            return self._courses_answer(courses, today, f"Các lớp {t.name}", False, set())
+        if ref == "@mobile":
+            return self._mobile_answer(None, [], today)
+        if ref == "@courses":
+            return self._courses_answer(pack.courses, today, "Các lớp học", False, set())
+        return self.fallback()

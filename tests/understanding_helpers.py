@@ -1,0 +1,127 @@
+"""Helpers for the understanding tests: load packs, score labelled question tables.
+
+Run ``python -m tests.understanding_helpers PACK_DIR QUESTIONS.csv [NOW] [-v]`` to print the
+misses and the accuracy, like /work/shared/eval/score.py but on :class:`Engine` directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.pack.load import load_pack
+from bot.understanding import Answer, Engine
+
+PACKS = Path(__file__).parent / "packs"
+DEV_PACK = Path("/work/shared/eval/dev-pack")
+DEV_QUESTIONS = Path("/work/shared/eval/dev-questions.csv")
+LIST_KINDS = {"courses", "mobile_stops"}
+SAME = {"course": {"course", "courses"}, "courses": {"course", "courses"}}
+
+
+def matches(expected: str, answer: Answer) -> bool:
+    """The same rule as score.py's ``matches`` on an Answer."""
+    for alt in expected.split("|"):
+        want_kind, _, want_id = alt.partition(":")
+        if answer.kind not in SAME.get(want_kind, {want_kind}):
+            continue
+        if not want_id:
+            return True
+        if answer.kind in LIST_KINDS and want_id in answer.ids:
+            return True
+        if answer.ids and answer.ids[0] == want_id:
+            return True
+    return False
+
+
+@cache
+def engine_for(folder: str) -> Engine:
+    """Build (once per test session) the engine of a pack folder."""
+    pack, problems = load_pack(folder)
+    assert pack is not None, problems
+    return Engine.build(pack)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled question."""
+
+    question: str
+    expected: str
+    now: str
+
+
+def read_table(path: Path | str, default_now: str = "2026-12-02T09:00") -> list[Row]:
+    """Rows of a question table; an optional ``now`` column overrides the clock."""
+    with open(path, encoding="utf-8") as f:
+        return [
+            Row(r["question"], r["expected"], (r.get("now") or default_now).strip())
+            for r in csv.DictReader(f)
+        ]
+
+
+def score(folder: Path | str, table: Path | str, verbose: bool = False) -> float:
+    """Accuracy of the engine on a labelled table."""
+    engine = engine_for(str(folder))
+    rows = read_table(table)
+    right = 0
+    for row in rows:
+        answer = engine.ask(row.question, dt.datetime.fromisoformat(row.now))
+        ok = matches(row.expected, answer)
+        right += ok
+        if verbose and not ok:
+            print(
+                f"MISS {row.question!r}: want {row.expected}, got {answer.kind} "
+                f"{list(answer.ids)} {answer.score}"
+            )
+    return right / len(rows)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if a != "-v"]
+    print(f"accuracy {score(args[0], args[1], '-v' in sys.argv):.3f}")
+
+
+def calibration() -> dict[str, float]:
+    """Score ranges behind the thresholds in bot/understanding/decide.py (all tables)."""
+    import bot.understanding.engine as engine_module
+
+    tables = [(DEV_PACK, DEV_QUESTIONS)] + [
+        (p, p / "questions.csv") for p in sorted(PACKS.iterdir())
+    ]
+    best_in: list[float] = []
+    best_out: list[float] = []
+    original = engine_module.decide
+    seen: list[float] = []
+
+    def spy(cands: list) -> object:  # type: ignore[type-arg]
+        seen.append(max((c.score for c in cands), default=0.0))
+        return original(cands)
+
+    engine_module.decide = spy  # type: ignore[assignment]
+    try:
+        for pack, table in tables:
+            engine = engine_for(str(pack))
+            for row in read_table(table):
+                seen.clear()
+                answer = engine.ask(row.question, dt.datetime.fromisoformat(row.now))
+                top = seen[0] if seen else 0.0
+                if row.expected == "fallback":
+                    best_out.append(top)
+                elif matches(row.expected, answer):
+                    best_in.append(top)
+    finally:
+        engine_module.decide = original
+    best_in.sort()
+    return {
+        "in_min": best_in[0],
+        "in_p05": best_in[len(best_in) // 20],
+        "out_max": max(best_out),
+        "out_n_above_clarify": sum(s >= 0.42 for s in best_out),
+        "n_in": len(best_in),
+        "n_out": len(best_out),
+    }
