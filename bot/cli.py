@@ -34,8 +34,10 @@ cli = typer.Typer(
 )
 content_cli = typer.Typer(help="Kiểm tra, nhập, xuất và khôi phục nội dung.", no_args_is_help=True)
 db_cli = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+staff_cli = typer.Typer(help="Cán bộ quản trị nội dung.", no_args_is_help=True)
 cli.add_typer(content_cli, name="content")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(staff_cli, name="staff")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -328,6 +330,87 @@ def db_upgrade() -> None:
 
         current, head = await schema_revisions(app.db)
         typer.echo(f"Cơ sở dữ liệu ở phiên bản lược đồ {current} (mới nhất: {head}).")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@staff_cli.command("add")
+def staff_add(
+    key: Annotated[str, typer.Argument(help="kênh:mã người dùng, ví dụ telegram:123456")],
+    role: Annotated[str, typer.Option("--role", help="admin hoặc editor")] = "editor",
+) -> None:
+    """Thêm (hoặc đổi vai trò) một cán bộ."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import staff as staff_db
+
+        try:
+            async with app.sessions.begin() as session:
+                await staff_db.set_staff(session, key, role, by="cli", now=app.clock.now())
+        except ValueError as exc:
+            raise _fail(f"hoctap: {exc}", 1) from None
+        typer.echo(f"Đã thêm {key} ({role}).")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@staff_cli.command("remove")
+def staff_remove(key: Annotated[str, typer.Argument(help="kênh:mã người dùng")]) -> None:
+    """Xóa một cán bộ."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import staff as staff_db
+
+        try:
+            async with app.sessions.begin() as session:
+                removed = await staff_db.remove_staff(session, key, by="cli", now=app.clock.now())
+        except ValueError as exc:
+            raise _fail(f"hoctap: {exc}", 1) from None
+        typer.echo(f"Đã xóa {key}." if removed else f"{key} không phải cán bộ.")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """Liệt kê cán bộ."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import staff as staff_db
+
+        async with app.sessions() as session:
+            rows = await staff_db.list_staff(session)
+        for key in settings.staff_ids:
+            typer.echo(f"{key}  admin  (HOCTAP_STAFF_IDS)")
+        for row in rows:
+            typer.echo(f"{row.channel}:{row.user_id}  {row.role}  (thêm bởi {row.added_by})")
+
+    _run(lambda: _with_app(settings, work, import_default=False))
+
+
+@cli.command()
+def audit(limit: Annotated[int, typer.Option("--limit", help="Số dòng.")] = 50) -> None:
+    """Nhật ký mọi thay đổi của cán bộ: ai, làm gì, khi nào."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from db import staff as staff_db
+
+        async with app.sessions() as session:
+            rows = await staff_db.list_audit(session, limit)
+        if not rows:
+            typer.echo("Chưa có thay đổi nào.")
+        for row in rows:
+            when = row.at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
+            detail = json.dumps(row.detail, ensure_ascii=False)
+            typer.echo(f"{when}  {row.actor:<20} {row.action:<18} {detail}")
 
     _run(lambda: _with_app(settings, work, import_default=False))
 

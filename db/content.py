@@ -33,6 +33,7 @@ from bot.pack.models import (
 )
 from db.models import (
     AnnouncementRow,
+    AuditRow,
     CenterRow,
     ContentHead,
     ContentVersion,
@@ -305,6 +306,12 @@ async def apply_pack(
     await session.flush()
     session.add_all(_rows(pack, version.id))
     await _set_head(session, version.id)
+    session.add(
+        AuditRow(
+            at=now, actor=author, action="content.apply",
+            detail={"version": version.id, "source": source, "changes": diff.counts()},
+        )
+    )  # fmt: skip
     await session.flush()
     return Applied(version.id, diff)
 

@@ -26,6 +26,7 @@ class Ctx:
     session: AsyncSession
     user: UserRow
     now: dt.datetime
+    role: str | None = None  # "admin" / "editor" for staff, None for a citizen
 
     @property
     def lang(self) -> str:

@@ -68,6 +68,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a chart (``photo``) or a spreadsheet (``document``)."""
+
+    file_name: str
+    data: bytes = field(repr=False)
+    kind: Literal["photo", "document"] = "document"
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to send back.
 
@@ -82,6 +91,7 @@ class Reply:
     edit: bool = False
     notice: str | None = None
     feedback_for: str | None = None  # "faq:<id>": the channel may add 👍/👎 (already in buttons)
+    attachment: Attachment | None = None  # sent before the text, the text as its caption
 
     @property
     def flat_buttons(self) -> list[Button]:

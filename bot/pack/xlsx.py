@@ -374,7 +374,7 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
     def items(sheet: str) -> list[dict[str, Any]]:
         columns = {c.header: c for c in SHEETS[sheet]}
         headers_of[sheet] = {c.header: c.header for c in SHEETS[sheet]}
-        out = []
+        out: list[dict[str, Any]] = []
         for number, values in rows_of(sheet):
             item: dict[str, Any] = {}
             for name, value in values.items():

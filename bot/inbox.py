@@ -1,0 +1,55 @@
+"""Group similar unanswered questions so staff deal with each phrasing once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.understanding.normalize import clean, fold
+
+SIMILAR = 80.0  # token_set_ratio on folded text; near-identical phrasings of one question
+
+
+@dataclass(frozen=True)
+class Group:
+    """Questions that say the same thing: the most common phrasing first."""
+
+    texts: tuple[str, ...]
+    row_ids: tuple[int, ...]
+
+    @property
+    def text(self) -> str:
+        return self.texts[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.row_ids)
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(clean(text)).split())
+
+
+def group_questions(rows: Sequence[tuple[int, str]]) -> list[Group]:
+    """Greedy clustering of (row id, text); groups ordered by size, then first seen."""
+    clusters: list[tuple[str, list[tuple[int, str]]]] = []
+    for row_id, text in rows:
+        key = _key(text)
+        if not key:
+            continue
+        for head, members in clusters:
+            if fuzz.token_set_ratio(key, head) >= SIMILAR:
+                members.append((row_id, text))
+                break
+        else:
+            clusters.append((key, [(row_id, text)]))
+    groups = []
+    for _, members in clusters:
+        counts: dict[str, int] = {}
+        for _, text in members:
+            counts[text.strip()] = counts.get(text.strip(), 0) + 1
+        texts = tuple(sorted(counts, key=lambda t: -counts[t]))
+        groups.append(Group(texts=texts, row_ids=tuple(r for r, _ in members)))
+    return sorted(groups, key=lambda g: -g.count)

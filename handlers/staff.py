@@ -1,0 +1,331 @@
+"""Staff tools in the chat: roles, uploads with preview and rollback, the unanswered inbox.
+
+Every action checks the sender's role here, on the server, whatever way it arrived (command,
+button data, upload). A citizen who reaches any of it gets the ordinary help, no hint.
+Button data of staff actions starts with ``st:``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from bot.inbox import group_questions
+from bot.pack.diff import diff_packs
+from bot.pack.models import Faq, Pack
+from bot.pack.sources import read_bytes
+from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
+from db import content as content_db
+from db import staff as staff_db
+from handlers.context import Ctx, slugify
+from handlers.types import Attachment, Button, Reply
+
+INBOX_DAYS = 30
+INBOX_GROUPS = 5
+MAX_ERRORS_SHOWN = 40
+UPLOAD = "upload"
+INBOX = "inbox"
+NEW_FAQ = "newfaq"
+
+StaffHandler = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+def actor(ctx: Ctx) -> str:
+    return ctx.incoming.user_key
+
+
+async def _apply(ctx: Ctx, pack: Pack, *, source: str, note: str) -> int | None:
+    """Make ``pack`` live as a new version now; every instance picks it up."""
+    applied = await content_db.apply_pack(
+        ctx.session, pack, now=ctx.now, author=actor(ctx), source=source, note=note
+    )
+    return applied.version_id
+
+
+async def staff_help(ctx: Ctx) -> list[Reply]:
+    """/canbo: what staff can do."""
+    lines = [
+        "Công cụ cho cán bộ:",
+        "• Gửi tệp Excel (.xlsx) hoặc .zip bộ nội dung để cập nhật (xem trước rồi mới áp dụng)",
+        "• /xuat: tải nội dung hiện tại dạng Excel",
+        "• /phienban: các phiên bản nội dung, khôi phục",
+        "• /chuatraloi: câu hỏi bot chưa trả lời được",
+        "• /huybo: hủy thao tác đang dở",
+    ]
+    if ctx.role == "admin":
+        lines.append("• /nhanvien: quản lý cán bộ (chỉ quản trị)")
+    return [Reply("\n".join(lines))]
+
+
+async def staff_members(ctx: Ctx) -> list[Reply]:
+    """/nhanvien [them KÊNH:MÃ admin|editor | xoa KÊNH:MÃ] (admins only)."""
+    if ctx.role != "admin":
+        return [Reply("Chỉ quản trị viên được quản lý cán bộ.")]
+    args = [a.lower() for a in ctx.incoming.args]
+    try:
+        if len(args) >= 2 and args[0] in ("them", "thêm", "add"):
+            role = args[2] if len(args) > 2 else "editor"
+            await staff_db.set_staff(ctx.session, args[1], role, by=actor(ctx), now=ctx.now)
+            return [Reply(f"Đã thêm {args[1]} với vai trò {role}.")]
+        if len(args) >= 2 and args[0] in ("xoa", "xóa", "remove"):
+            if args[1] == actor(ctx):
+                return [Reply("Bạn không thể tự xóa mình.")]
+            removed = await staff_db.remove_staff(ctx.session, args[1], by=actor(ctx), now=ctx.now)
+            return [Reply(f"Đã xóa {args[1]}." if removed else f"{args[1]} không phải cán bộ.")]
+    except ValueError as exc:
+        return [Reply(str(exc))]
+    rows = await staff_db.list_staff(ctx.session)
+    lines = ["Cán bộ:"] + [f"• {r.channel}:{r.user_id} ({r.role})" for r in rows]
+    lines += [
+        "",
+        "Thêm: /nhanvien them telegram:123456 editor (hoặc admin)",
+        "Xóa: /nhanvien xoa telegram:123456",
+    ]
+    return [Reply("\n".join(lines))]
+
+
+async def versions(ctx: Ctx) -> list[Reply]:
+    """/phienban: the recent content versions with who and when, and rollback buttons."""
+    live = ctx.live.version
+    rows = (await content_db.list_versions(ctx.session))[:10]
+    lines = ["Các phiên bản nội dung (mới nhất trước):"]
+    buttons = []
+    for v in rows:
+        when = v.created_at.astimezone(ctx.app.tz).strftime("%d/%m/%Y %H:%M")
+        mark = " (đang dùng)" if v.id == live else ""
+        lines.append(f"• {v.id}{mark}: {when}, {v.author}. {v.note or v.source}")
+        if v.id != live:
+            buttons.append((Button(f"Khôi phục {v.id}", f"st:rb:{v.id}"),))
+    return [Reply("\n".join(lines), buttons=tuple(buttons[:6]))]
+
+
+async def export(ctx: Ctx) -> list[Reply]:
+    """/xuat: the live content as a spreadsheet."""
+    data = write_workbook(ctx.pack)
+    name = f"noi-dung-phien-ban-{ctx.live.version}.xlsx"
+    text = f"Nội dung phiên bản {ctx.live.version}. Sửa rồi gửi lại tệp này để cập nhật."
+    return [Reply(text, attachment=Attachment(name, data, "document"))]
+
+
+async def upload(ctx: Ctx) -> list[Reply]:
+    """A staff member sent a file: validate, show what would change, ask to apply."""
+    doc = ctx.incoming.document
+    assert doc is not None
+    if doc.size is not None and doc.size > MAX_UPLOAD_BYTES:
+        return [Reply("Tệp quá lớn (tối đa 5 MB). Không có gì thay đổi.")]
+    try:
+        data = await doc.fetch()
+        pack, problems = read_bytes(doc.file_name, data)
+    except UploadError as exc:
+        return [Reply(f"Không đọc được tệp {doc.file_name}: {exc}. Không có gì thay đổi.")]
+    if pack is None:
+        shown = problems[:MAX_ERRORS_SHOWN]
+        more = len(problems) - len(shown)
+        lines = [f"Tệp {doc.file_name} có {len(problems)} lỗi, chưa áp dụng gì:", *shown]
+        if more:
+            lines.append(f"… và {more} lỗi nữa.")
+        return [Reply("\n".join(lines))]
+    diff = diff_packs(ctx.pack, pack)
+    if not diff:
+        return [
+            Reply("Nội dung trong tệp giống hệt phiên bản đang dùng; không có gì để cập nhật.")
+        ]
+    await staff_db.put_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD,
+        {"file_name": doc.file_name, "base": ctx.live.version}, now=ctx.now, blob=data,
+    )  # fmt: skip
+    text = "\n".join([f"Tệp {doc.file_name} hợp lệ. Sẽ thay đổi:", *diff.lines()])
+    buttons = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
+    return [Reply(text, buttons=buttons)]
+
+
+async def _apply_upload(ctx: Ctx) -> list[Reply]:
+    dialog = await staff_db.get_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD
+    )
+    if dialog is None or dialog.blob is None:
+        return [Reply("Không còn tệp nào chờ áp dụng.", edit=True)]
+    name = str(dialog.data.get("file_name", "upload"))
+    try:
+        pack, problems = read_bytes(name, dialog.blob)
+    except UploadError as exc:
+        pack, problems = None, [str(exc)]
+    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD)
+    if pack is None:
+        return [Reply("Tệp không còn hợp lệ: " + "; ".join(problems[:5]), edit=True)]
+    version = await _apply(ctx, pack, source=name, note=f"Tải lên {name}")
+    if version is None:
+        return [Reply("Không có gì thay đổi.", edit=True)]
+    return [Reply(f"✅ Đã áp dụng: phiên bản {version} đang được dùng.", edit=True)]
+
+
+async def _rollback(ctx: Ctx, version: int) -> list[Reply]:
+    try:
+        applied = await content_db.rollback(ctx.session, version, now=ctx.now, author=actor(ctx))
+    except LookupError:
+        return [Reply(f"Không có phiên bản {version}.")]
+    return [Reply(f"↩️ Đã khôi phục phiên bản {version} (thành phiên bản {applied.version_id}).")]
+
+
+async def inbox(ctx: Ctx) -> list[Reply]:
+    """/chuatraloi: groups of similar unanswered questions, most frequent first."""
+    since = ctx.now - dt.timedelta(days=INBOX_DAYS)
+    rows = await staff_db.open_questions(ctx.session, since)
+    groups = group_questions([(r.id, r.text) for r in rows])[:INBOX_GROUPS]
+    if not groups:
+        return [Reply(f"Không có câu hỏi nào chưa trả lời trong {INBOX_DAYS} ngày qua. 🎉")]
+    stored = []
+    replies = []
+    for n, group in enumerate(groups):
+        suggestion = ctx.live.engine.ask(group.text, ctx.now)
+        faq_ids = [i for i in _faq_suggestions(ctx, suggestion.ids, suggestion.kind)][:3]
+        stored.append(
+            {"rows": list(group.row_ids), "texts": list(group.texts[:5]), "faq": faq_ids}
+        )
+        variants = "; ".join(f"“{t}”" for t in group.texts[1:3])
+        text = f"❓ “{group.text}” — {group.count} lần" + (
+            f"\nCách hỏi khác: {variants}" if variants else ""
+        )
+        buttons: list[tuple[Button, ...]] = []
+        for m, faq_id in enumerate(faq_ids):
+            faq = ctx.pack.faq_entry(faq_id)
+            if faq is not None:
+                buttons.append((Button(f"➕ Thêm vào: {faq.question}"[:60], f"st:alt:{n}:{m}"),))
+        buttons.append(
+            (Button("✍️ Viết câu trả lời mới", f"st:new:{n}"), Button("🙈 Bỏ qua", f"st:ign:{n}"))
+        )
+        replies.append(Reply(text, buttons=tuple(buttons)))
+    await staff_db.put_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, INBOX, {"groups": stored},
+        now=ctx.now,
+    )  # fmt: skip
+    return replies
+
+
+def _faq_suggestions(ctx: Ctx, ids: tuple[str, ...], kind: str) -> list[str]:
+    """FAQ ids the engine thinks are closest (from its answer or clarify list), else none."""
+    if kind in ("faq", "clarify"):
+        return [i for i in ids if ctx.pack.faq_entry(i) is not None]
+    return []
+
+
+async def _inbox_group(ctx: Ctx, index: int) -> dict[str, object] | None:
+    dialog = await staff_db.get_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, INBOX
+    )
+    groups = (dialog.data.get("groups") if dialog else None) or []
+    return groups[index] if 0 <= index < len(groups) else None
+
+
+async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
+    group = await _inbox_group(ctx, index)
+    faq_ids = list(group.get("faq", [])) if group else []  # type: ignore[call-overload]
+    if group is None or not 0 <= pick < len(faq_ids):
+        return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
+    faq = ctx.pack.faq_entry(faq_ids[pick])
+    if faq is None:
+        return [Reply("Câu hỏi đáp này không còn nữa.")]
+    texts = [str(t) for t in group["texts"]]  # type: ignore[attr-defined]
+    known = {faq.question, *faq.alternates}
+    added = [t for t in texts if t not in known]
+    updated = faq.model_copy(update={"alternates": [*faq.alternates, *added]})
+    pack = ctx.pack.model_copy(
+        update={"faq": [updated if f.id == faq.id else f for f in ctx.pack.faq]}
+    )
+    version = await _apply(ctx, pack, source="inbox", note=f"Thêm cách hỏi cho {faq.id}")
+    await staff_db.close_questions(ctx.session, group["rows"], "resolved")  # type: ignore[arg-type]
+    return [Reply(f"✅ Đã thêm {len(added)} cách hỏi vào “{faq.question}” (phiên bản {version}).")]
+
+
+async def _start_new_faq(ctx: Ctx, index: int) -> list[Reply]:
+    group = await _inbox_group(ctx, index)
+    if group is None:
+        return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
+    await staff_db.put_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ, dict(group),
+        now=ctx.now,
+    )  # fmt: skip
+    question = group["texts"][0]  # type: ignore[index]
+    return [Reply(f"Gõ câu trả lời cho “{question}” (hoặc /huybo để thôi):")]
+
+
+async def _ignore(ctx: Ctx, index: int) -> list[Reply]:
+    group = await _inbox_group(ctx, index)
+    if group is None:
+        return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
+    await staff_db.close_questions(ctx.session, group["rows"], "ignored")  # type: ignore[arg-type]
+    await staff_db.audit(
+        ctx.session, actor(ctx), "inbox.ignore", {"texts": group["texts"]}, now=ctx.now
+    )
+    return [Reply("Đã bỏ qua nhóm câu hỏi này.", edit=True)]
+
+
+async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
+    """Typed text that continues a staff dialog, or None when there is none."""
+    dialog = await staff_db.get_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ
+    )
+    if dialog is None:
+        return None
+    texts = [str(t) for t in dialog.data.get("texts", [])]
+    question = texts[0] if texts else text
+    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ)
+    base = slugify(question)[:50].strip("-") or "hoi-dap"
+    taken = {f.id for f in ctx.pack.faq}
+    faq_id, n = base, 2
+    while faq_id in taken:
+        faq_id, n = f"{base}-{n}", n + 1
+    entry = Faq(id=faq_id, question=question, alternates=texts[1:], answer=text)
+    pack = ctx.pack.model_copy(update={"faq": [*ctx.pack.faq, entry]})
+    version = await _apply(ctx, pack, source="inbox", note=f"Hỏi đáp mới {faq_id}")
+    await staff_db.close_questions(ctx.session, dialog.data.get("rows", []), "resolved")
+    return [
+        Reply(f"✅ Đã thêm hỏi đáp “{question}” (phiên bản {version}). Bot trả lời được ngay.")
+    ]
+
+
+async def cancel(ctx: Ctx) -> list[Reply]:
+    """/huybo: drop any unfinished staff dialog."""
+    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id)
+    return [Reply("Đã hủy thao tác đang dở.")]
+
+
+COMMANDS: dict[str, tuple[str, StaffHandler]] = {
+    # command: (least role, handler)
+    "canbo": ("editor", staff_help),
+    "nhanvien": ("admin", staff_members),
+    "phienban": ("editor", versions),
+    "xuat": ("editor", export),
+    "chuatraloi": ("editor", inbox),
+    "huybo": ("editor", cancel),
+}
+
+
+def allowed(role: str | None, least: str) -> bool:
+    """Whether ``role`` may do what needs ``least``."""
+    return role == "admin" or (role == "editor" and least == "editor")
+
+
+async def button(ctx: Ctx, data: str) -> list[Reply] | None:
+    """A pressed ``st:`` button; None when the sender may not press it (the caller shows help)."""
+    if not allowed(ctx.role, "editor"):
+        return None
+    parts = data.split(":")[1:]
+    action, args = parts[0] if parts else "", parts[1:]
+    numbers = [int(a) for a in args if a.isdigit()]
+    if action == "ap":
+        return await _apply_upload(ctx)
+    if action == "cx":
+        await staff_db.drop_dialogs(
+            ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD
+        )
+        return [Reply("Đã hủy, không có gì thay đổi.", edit=True)]
+    if action == "rb" and numbers:
+        return await _rollback(ctx, numbers[0])
+    if action == "alt" and len(numbers) == 2:
+        return await _add_alternate(ctx, numbers[0], numbers[1])
+    if action == "new" and numbers:
+        return await _start_new_faq(ctx, numbers[0])
+    if action == "ign" and numbers:
+        return await _ignore(ctx, numbers[0])
+    return [Reply("Nút này không còn dùng được.")]
