@@ -65,6 +65,8 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="HOCTAP_STAFF_IDS"
     )
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
+    retention_days: int = Field(default=180, ge=1, validation_alias="HOCTAP_RETENTION_DAYS")
+    flood_per_minute: int = Field(default=20, ge=1, validation_alias="HOCTAP_FLOOD_PER_MINUTE")
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(

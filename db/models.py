@@ -260,6 +260,9 @@ class UserRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Flood control: messages counted in the current one-minute window.
+    window_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    window_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 

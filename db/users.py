@@ -54,3 +54,16 @@ async def log_question(
             score=score,
         )
     )  # fmt: skip
+
+
+def count_message(user: UserRow, now: dt.datetime, limit: int) -> str:
+    """Count one message in the user's minute window: ``ok``, ``warn`` (first over) or ``drop``."""
+    start = user.window_start
+    if start is None or (now - start).total_seconds() >= 60:
+        user.window_start = now
+        user.window_count = 1
+        return "ok"
+    user.window_count = (user.window_count or 0) + 1
+    if user.window_count <= limit:
+        return "ok"
+    return "warn" if user.window_count == limit + 1 else "drop"

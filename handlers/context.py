@@ -27,6 +27,7 @@ class Ctx:
     user: UserRow
     now: dt.datetime
     role: str | None = None  # "admin" / "editor" for staff, None for a citizen
+    user_erased: bool = False  # set by /xoadulieu: nothing may be written about them after
 
     @property
     def lang(self) -> str:

@@ -1,0 +1,81 @@
+"""Personal data: what is kept and why (/quyenriengtu), and erasure on request (/xoadulieu).
+
+Follows Vietnam's Law on Personal Data Protection 91/2025/QH15: the person is told what is kept
+and for what, consents per purpose are recorded and can be withdrawn, and everything linked to
+them is erased on request after one confirmation.
+"""
+
+from __future__ import annotations
+
+from db.erase import describe, erase_user
+from handlers.context import Ctx
+from handlers.types import Button, Reply
+
+NOTICE = {
+    "vi": (
+        "🔒 Quyền riêng tư\n"
+        "Trợ lý lưu:\n"
+        "• mã tài khoản {channel} của bạn, để trả lời và gửi thông báo bạn đã đăng ký;\n"
+        "• câu hỏi bạn gõ, để cán bộ bổ sung câu trả lời còn thiếu; câu hỏi được lưu tách khỏi "
+        "tên, tự xóa sau {days} ngày;\n"
+        "• các thông báo, lời nhắc bạn tự chọn (kèm thời điểm bạn đồng ý), và góp ý 👍/👎.\n"
+        "Trợ lý không hỏi số điện thoại, căn cước hay địa chỉ, không chia sẻ dữ liệu cho ai.\n"
+        "Bạn có thể: rút lại đồng ý nhận thông báo bất cứ lúc nào bằng /thongbao hoặc /huy; "
+        "xóa toàn bộ dữ liệu của mình bằng /xoadulieu.\n"
+        "Đơn vị chịu trách nhiệm: {org} ({contact})."
+    ),
+    "en": (
+        "🔒 Privacy\n"
+        "The assistant keeps:\n"
+        "• your {channel} account id, to answer you and send the notices you subscribed to;\n"
+        "• the questions you type, so staff can add missing answers; they are stored apart from "
+        "your name and deleted after {days} days;\n"
+        "• the notices and reminders you chose (with when you agreed), and 👍/👎 feedback.\n"
+        "It never asks for phone numbers, ID cards or addresses and shares nothing.\n"
+        "You can withdraw consent any time with /thongbao or /huy, and erase all your data "
+        "with /xoadulieu.\n"
+        "Responsible: {org} ({contact})."
+    ),
+}
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "terminal": ""}
+
+
+async def notice(ctx: Ctx) -> list[Reply]:
+    """/quyenriengtu: the full privacy notice."""
+    text = NOTICE.get(ctx.lang, NOTICE["vi"]).format(
+        channel=CHANNEL_NAMES.get(ctx.incoming.channel, ""),
+        days=ctx.app.settings.retention_days,
+        org=ctx.pack.info.organisation,
+        contact=ctx.pack.info.contact,
+    )
+    return [Reply(text)]
+
+
+async def ask_erase(ctx: Ctx) -> list[Reply]:
+    """/xoadulieu: ask for confirmation first."""
+    text = (
+        "Xóa toàn bộ dữ liệu của bạn: các đăng ký nhận thông báo, lời nhắc, tin chờ gửi, góp ý "
+        "và liên kết với các câu hỏi đã hỏi? Việc này không hoàn tác được."
+        if ctx.lang != "en"
+        else "Erase all your data: subscriptions, reminders, pending messages, feedback and the "
+        "link to your questions? This cannot be undone."
+    )
+    yes = "🗑 Xóa hết" if ctx.lang != "en" else "🗑 Erase all"
+    no = "Thôi" if ctx.lang != "en" else "Cancel"
+    return [Reply(text, buttons=((Button(yes, "pv:erase"), Button(no, "pv:keep")),))]
+
+
+async def erase(ctx: Ctx) -> list[Reply]:
+    """The confirmed erasure: everything linked to this person goes, then we say what went."""
+    counts = await erase_user(ctx.session, ctx.user)
+    ctx.user_erased = True
+    lines = describe(counts)
+    head = "✅ Đã xóa dữ liệu của bạn." if ctx.lang != "en" else "✅ Your data was erased."
+    if lines:
+        head += " Đã xóa:" if ctx.lang != "en" else " Erased:"
+    return [Reply("\n".join([head, *lines]), edit=True)]
+
+
+async def keep(ctx: Ctx) -> list[Reply]:
+    text = "Đã hủy, không xóa gì." if ctx.lang != "en" else "Cancelled, nothing was erased."
+    return [Reply(text, edit=True)]
