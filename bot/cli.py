@@ -415,6 +415,29 @@ def audit(limit: Annotated[int, typer.Option("--limit", help="Số dòng.")] = 5
     _run(lambda: _with_app(settings, work, import_default=False))
 
 
+@cli.command()
+def stats(
+    days: Annotated[int, typer.Option("--days", help="Số ngày.")] = 30,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Ghi biểu đồ PNG vào tệp.")] = None,
+) -> None:
+    """Thống kê: câu hỏi mỗi ngày, tỉ lệ trả lời, người đăng ký, thông báo gần đây."""
+    _utf8_stdio()
+    settings = _settings()
+
+    async def work(app: App) -> None:
+        from bot import stats as stats_mod
+
+        live = await app.require_live()
+        async with app.sessions() as session:
+            figures = await stats_mod.collect(session, app.now(), app.tz, days)
+        typer.echo(stats_mod.render_text(figures, pack_name=live.pack.info.name))
+        if chart is not None:
+            chart.write_bytes(stats_mod.render_chart(figures))
+            typer.echo(f"Biểu đồ: {chart}")
+
+    _run(lambda: _with_app(settings, work, import_default=True))
+
+
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from bot import stats
 from bot.inbox import group_questions
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
@@ -50,6 +51,7 @@ async def staff_help(ctx: Ctx) -> list[Reply]:
         "• /xuat: tải nội dung hiện tại dạng Excel",
         "• /phienban: các phiên bản nội dung, khôi phục",
         "• /chuatraloi: câu hỏi bot chưa trả lời được",
+        "• /thongke: thống kê 30 ngày, kèm biểu đồ",
         "• /huybo: hủy thao tác đang dở",
     ]
     if ctx.role == "admin":
@@ -284,6 +286,14 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     ]
 
 
+async def statistics(ctx: Ctx) -> list[Reply]:
+    """/thongke: the 30-day figures, with a chart of daily questions and the answer rate."""
+    figures = await stats.collect(ctx.session, ctx.now, ctx.app.tz)
+    text = stats.render_text(figures, pack_name=ctx.pack.info.name)
+    chart = Attachment("thong-ke.png", stats.render_chart(figures), "photo")
+    return [Reply(text, attachment=chart)]
+
+
 async def cancel(ctx: Ctx) -> list[Reply]:
     """/huybo: drop any unfinished staff dialog."""
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id)
@@ -297,6 +307,7 @@ COMMANDS: dict[str, tuple[str, StaffHandler]] = {
     "phienban": ("editor", versions),
     "xuat": ("editor", export),
     "chuatraloi": ("editor", inbox),
+    "thongke": ("editor", statistics),
     "huybo": ("editor", cancel),
 }
 
