@@ -1,0 +1,112 @@
+"""The one ASGI app for webhooks: ``/telegram`` (secret-checked), ``/healthz``, later ``/zalo/*``.
+
+Endpoints only translate: check the secret, cap and parse the body, put the update on the
+channel's queue and answer 200 at once. Answering happens on the channel's own workers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Update
+
+from db import content as content_db
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.channels.telegram import TelegramApp
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # 1 MiB; Telegram updates are a few KB
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeds :data:`MAX_BODY`."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing more than ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of the webhook secret header."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def telegram_routes(application: TelegramApp, secret: str) -> list[BaseRoute]:
+    """``POST /telegram``: the Bot API's webhook calls."""
+
+    async def telegram_webhook(request: Request) -> Response:
+        """Check the secret, parse the update and queue it; 200 at once."""
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return Response(status_code=403)
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("unreadable telegram update: %s", exc)
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    return [Route("/telegram", telegram_webhook, methods=["POST"])]
+
+
+def health_route(app: App) -> BaseRoute:
+    """``GET /healthz``: 200 with the live content version when the database answers."""
+
+    async def healthz(request: Request) -> Response:
+        """Ask the database for the content version."""
+        try:
+            async with app.sessions() as session:
+                version = await content_db.current_version(session)
+        except Exception as exc:  # any database failure means "not healthy"
+            log.warning("health check failed: %s", exc)
+            return JSONResponse({"status": "error"}, status_code=503)
+        return JSONResponse({"status": "ok", "content_version": version})
+
+    return Route("/healthz", healthz, methods=["GET"])
+
+
+def build_web(
+    app: App,
+    settings: Settings,
+    *,
+    telegram_application: TelegramApp | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The webhook server: one route list built from the channels that are configured."""
+    routes: list[BaseRoute] = [health_route(app)]
+    if telegram_application is not None:
+        if not settings.webhook_secret:
+            raise ValueError("HOCTAP_WEBHOOK_SECRET is required to serve the Telegram webhook")
+        routes += telegram_routes(telegram_application, settings.webhook_secret)
+    # Zalo: its adapter adds `routes += zalo_routes(...)` here for /zalo/oa and /zalo/bot.
+    routes += extra_routes
+    return Starlette(routes=routes)
