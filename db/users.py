@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import FeedbackRow, QuestionLogRow, UserRow
@@ -13,19 +15,26 @@ from db.models import FeedbackRow, QuestionLogRow, UserRow
 async def touch_user(
     session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
 ) -> UserRow:
-    """The user's row, created on first contact; ``last_seen`` updated."""
+    """The user's row, created on first contact; ``last_seen`` updated.
+
+    An upsert (``INSERT … ON CONFLICT DO NOTHING``), so a person's simultaneous first messages,
+    handled concurrently or by different instances, never collide on the unique key.
+    """
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    await session.execute(
+        insert(UserRow)
+        .values(
+            channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
+            window_count=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "user_id"])
+    )  # fmt: skip
     row = await session.scalar(
         select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
     )
-    if row is None:
-        row = UserRow(
-            channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now
-        )
-        session.add(row)
-        await session.flush()
-    else:
-        row.last_seen = now
-        row.chat_id = chat_id
+    assert row is not None
+    row.last_seen = now
+    row.chat_id = chat_id
     return row
 
 
