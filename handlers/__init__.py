@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.app import App
 from db.users import record_feedback, touch_user
-from handlers import ask, menu, places
+from handlers import ask, menu, places, subscriptions
 from handlers.context import Ctx, resolve
 from handlers.texts import t
 from handlers.types import Button, Incoming, Reply
@@ -55,10 +55,6 @@ async def _lang(ctx: Ctx) -> list[Reply]:
     return [Reply(ctx.t("lang_pick"), buttons=buttons)]
 
 
-async def _notify(ctx: Ctx) -> list[Reply]:
-    return [Reply(ctx.t("notify_soon"), buttons=menu.main_buttons(ctx))]
-
-
 COMMANDS: dict[str, Handler] = {
     "start": menu.start,
     "help": menu.help_,
@@ -68,7 +64,8 @@ COMMANDS: dict[str, Handler] = {
     "giomocua": menu.libraries,
     "xethuvien": menu.van,
     "hoidap": menu.faq_list,
-    "thongbao": _notify,
+    "thongbao": subscriptions.menu,
+    "huy": subscriptions.stop_all,
     "lang": _lang,
     "location": _location_command,
 }
@@ -97,10 +94,12 @@ async def _button(ctx: Ctx) -> list[Reply]:
         if section == "faq":
             return await menu.faq_list(ctx, int(page) if page.isdigit() else 0, edit=True)
         if section == "notify":
-            return await _notify(ctx)
+            return await subscriptions.menu(ctx, edit=True)
         return await menu.main_menu(ctx, edit=True)
     if head == "v":
         return await menu.commune(ctx, rest)
+    if head in ("n", "rm", "rmx"):
+        return await subscriptions.on_button(ctx, data)
     if head == "lang":
         ctx.incoming = dataclasses.replace(ctx.incoming, args=(rest,))
         return await _lang(ctx)

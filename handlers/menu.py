@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.understanding import Answer
+from handlers import subscriptions
 from handlers.context import Ctx, button, slugify
 from handlers.types import Button, Reply
 
@@ -154,6 +155,8 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
         back = "m:hours"
     elif kind == "stop":
         back = "m:van"
+    if kind in ("course", "stop"):
+        rows.append(subscriptions.remind_row(ctx, ref))
     rows.append(tuple(button(b.label, b.data) for b in _nav(ctx, back)))
     return Reply(
         answer.text, buttons=tuple(rows), edit=edit, feedback_for=ref if kind == "faq" else None

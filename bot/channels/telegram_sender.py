@@ -1,0 +1,68 @@
+"""The outbox's Telegram side: one proactive message to one chat, its result as an Outcome.
+
+Rendering is the Telegram channel's own (HTML-escaped text, inline keyboard on the last part);
+pacing is the outbox's job, so nothing here sleeps or retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import warnings
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.channels.telegram import reply_parts
+from bot.delivery import Outcome
+from handlers.types import Reply
+
+log = logging.getLogger(__name__)
+
+GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+
+
+def retry_seconds(value: float | dt.timedelta) -> float:
+    """``RetryAfter.retry_after`` is an int today and a timedelta with ``PTB_TIMEDELTA``."""
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class TelegramSender:
+    """Implements :class:`bot.delivery.Sender` for Telegram."""
+
+    channel = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def can_message(self, chat_id: str, now: dt.datetime) -> tuple[bool, str | None]:
+        """Telegram lets a bot message anyone who started it, at any time."""
+        return True, None
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
+        """Send the reply (split if long); map Bot API errors onto an Outcome."""
+        try:
+            for text, markup in reply_parts(reply):
+                await self.bot.send_message(
+                    int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+        except RetryAfter as exc:
+            with warnings.catch_warnings():  # PTB 22 warns that the type will change
+                warnings.simplefilter("ignore")
+                wait = retry_seconds(exc.retry_after)
+            return Outcome("retry", "429 Too Many Requests", wait)
+        except Forbidden as exc:
+            return Outcome("blocked", exc.message)
+        except BadRequest as exc:  # a subclass of NetworkError: catch it first
+            if any(gone in exc.message.lower() for gone in GONE):
+                return Outcome("blocked", exc.message)
+            return Outcome("failed", exc.message)
+        except NetworkError as exc:  # includes TimedOut and 5xx
+            return Outcome("retry", f"{type(exc).__name__}: {exc.message}")
+        except TelegramError as exc:
+            return Outcome("failed", f"{type(exc).__name__}: {exc.message}")
+        return Outcome("sent")

@@ -1,0 +1,412 @@
+"""The outbox: broadcasts and their deliveries, claimed with a lease and sent under limits.
+
+A broadcast and its deliveries are written in one transaction (:func:`create_broadcast`); its
+``source`` is unique, so a due item becomes one broadcast however many ticks race. Senders
+claim a small batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; one statement on SQLite), mark
+it ``sending`` with a lease BEFORE calling the platform, and record the outcomes right after.
+A crash leaves at most the claimed batch ambiguous: those rows are sent again once their lease
+expires (the duplicate bound is ``workers × batch_size`` per process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy import insert as insert_rows
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.delivery import Outcome, Sender
+from bot.notify.config import NotifySettings
+from bot.notify.subscriptions import mark_unreachable
+from db.models_notify import BroadcastRow, DeliveryRow
+from handlers.types import Button, Reply
+
+log = logging.getLogger(__name__)
+
+Recipient = tuple[int, str, str]  # (user_pk, channel, chat_id)
+ButtonRows = list[list[list[str]]]  # [[[label, data], ...], ...]
+
+
+def buttons_json(rows: Sequence[Sequence[Button]]) -> ButtonRows:
+    """Button rows as JSON for the broadcast row."""
+    return [[[b.label, b.data] for b in row] for row in rows]
+
+
+def reply_of(broadcast: BroadcastRow) -> Reply:
+    """The message a broadcast sends."""
+    rows = tuple(tuple(Button(label, data) for label, data in row) for row in broadcast.buttons)
+    return Reply(broadcast.text, buttons=rows)
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    source: str,
+    kind: str,
+    text: str,
+    recipients: Sequence[Recipient],
+    due_at: dt.datetime,
+    now: dt.datetime,
+    title: str = "",
+    buttons: ButtonRows | None = None,
+    status: str = "running",
+    reason: str | None = None,
+) -> int | None:
+    """Insert a broadcast and one delivery per recipient; None if ``source`` already exists."""
+    values = {
+        "source": source,
+        "kind": kind,
+        "title": title,
+        "text": text,
+        "buttons": buttons or [],
+        "due_at": due_at,
+        "created_at": now,
+        "status": status if recipients or status != "running" else "done",
+        "reason": reason,
+        "total": len(recipients) if status == "running" else 0,
+        "finished_at": None if status == "running" and recipients else now,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(BroadcastRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source"])
+        .returning(BroadcastRow.id)
+    )
+    broadcast_id = await session.scalar(stmt)
+    if broadcast_id is None:
+        return None
+    if status == "running" and recipients:
+        seen: set[int] = set()
+        rows = []
+        for user_pk, channel, chat_id in recipients:
+            if user_pk in seen:
+                continue
+            seen.add(user_pk)
+            rows.append(
+                {
+                    "broadcast_id": broadcast_id,
+                    "user_pk": user_pk,
+                    "channel": channel,
+                    "chat_id": chat_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": due_at,
+                }
+            )
+        for i in range(0, len(rows), 1000):
+            await session.execute(insert_rows(DeliveryRow), rows[i : i + 1000])
+    return int(broadcast_id)
+
+
+async def broadcast_exists(session: AsyncSession, source: str) -> bool:
+    """Whether a broadcast with this source was already made."""
+    found = await session.scalar(select(BroadcastRow.id).where(BroadcastRow.source == source))
+    return found is not None
+
+
+async def existing_sources(session: AsyncSession, prefix: str) -> set[str]:
+    """Every broadcast source starting with ``prefix``."""
+    rows = await session.scalars(
+        select(BroadcastRow.source).where(BroadcastRow.source.startswith(prefix))
+    )
+    return set(rows)
+
+
+class RateLimiter:
+    """A global pace (evenly spaced slots), one message per chat per interval, and pauses.
+
+    A 429 pauses everyone for ``retry_after`` and lowers the pace a little; successes bring it
+    back towards the configured rate.
+    """
+
+    def __init__(self, rate_per_s: float, per_chat_s: float) -> None:
+        self.target = rate_per_s
+        self.rate = rate_per_s
+        self.per_chat_s = per_chat_s
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+        self.flood_waits = 0
+
+    async def acquire(self, chat_id: str) -> None:
+        """Wait for a global slot and for this chat's next allowed moment."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            now = loop.time()
+            chat_at = self._chat_next.get(chat_id, 0.0)
+            slot = max(now, self._next, self._paused_until, chat_at)
+            if slot <= max(now, self._next, self._paused_until):
+                self._next = slot + 1.0 / self.rate
+            self._chat_next[chat_id] = slot + self.per_chat_s
+            if len(self._chat_next) > 50_000:
+                self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+        delay = slot - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while True:  # a 429 seen by another send while we waited pauses us too
+            wait = self._paused_until - loop.time()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    def flood(self, retry_after: float) -> None:
+        """Honour a 429: everyone waits ``retry_after`` seconds; the pace drops by 20%."""
+        loop = asyncio.get_running_loop()
+        self.flood_waits += 1
+        self._paused_until = max(self._paused_until, loop.time() + retry_after)
+        self.rate = max(1.0, self.rate * 0.8)
+
+    def success(self) -> None:
+        """Creep back towards the configured pace."""
+        if self.rate < self.target:
+            self.rate = min(self.target, self.rate * 1.01 + 0.01)
+
+
+@dataclass
+class DrainStats:
+    """What one drain did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    flood_waits: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed delivery and the message to send."""
+
+    id: int
+    user_pk: int | None
+    channel: str
+    chat_id: str
+    attempts: int
+    reply: Reply
+
+
+class Outbox:
+    """Claims pending deliveries and sends them through the channel's :class:`Sender`."""
+
+    def __init__(self, app: App, senders: Mapping[str, Sender], config: NotifySettings) -> None:
+        self.app = app
+        self.senders = dict(senders)
+        self.config = config
+        self.limiter = RateLimiter(config.rate_per_s, config.per_chat_interval_s)
+        self._replies: dict[int, Reply] = {}
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
+        if not self.senders:
+            return []
+        now = self.app.now()
+        token = uuid.uuid4().hex
+        async with self.app.sessions.begin() as session:
+            due = (
+                select(DeliveryRow.id)
+                .where(
+                    DeliveryRow.channel.in_(list(self.senders)),
+                    or_(
+                        (DeliveryRow.status == "pending") & (DeliveryRow.next_attempt_at <= now),
+                        (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
+                    ),
+                )
+                .order_by(DeliveryRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
+            lease = now + dt.timedelta(seconds=self.config.lease_seconds)
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(ids),
+                    or_(
+                        DeliveryRow.status == "pending",
+                        (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
+                    ),
+                )
+                .values(status="sending", claimed_until=lease, claim_token=token)
+                .execution_options(synchronize_session=False)
+            )
+            rows = (
+                await session.execute(
+                    select(DeliveryRow, BroadcastRow)
+                    .join(BroadcastRow, BroadcastRow.id == DeliveryRow.broadcast_id)
+                    .where(DeliveryRow.claim_token == token, DeliveryRow.id.in_(ids))
+                    .order_by(DeliveryRow.id)
+                )
+            ).all()
+            out = []
+            for delivery, broadcast in rows:
+                reply = self._replies.get(broadcast.id)
+                if reply is None:
+                    reply = self._replies[broadcast.id] = reply_of(broadcast)
+                out.append(
+                    Claimed(
+                        delivery.id,
+                        delivery.user_pk,
+                        delivery.channel,
+                        delivery.chat_id,
+                        delivery.attempts,
+                        reply,
+                    )
+                )
+            return out
+
+    async def _send_one(self, item: Claimed) -> Outcome:
+        """Wait for the limits, then ask the channel; a raising sender is a transient error."""
+        sender = self.senders[item.channel]
+        try:
+            ok, why = await sender.can_message(item.chat_id, self.app.now())
+            if not ok:
+                return Outcome("skipped", why or "cannot message now")
+            await self.limiter.acquire(item.chat_id)
+            outcome = await sender.deliver(item.chat_id, item.reply)
+        except Exception as exc:  # a sender must not raise; if it does, retry later
+            log.exception("sender %s raised", item.channel)
+            return Outcome("retry", f"{type(exc).__name__}: {exc}")
+        if outcome.status == "retry" and outcome.retry_after is not None:
+            self.limiter.flood(outcome.retry_after)
+        elif outcome.status == "sent":
+            self.limiter.success()
+        return outcome
+
+    async def _record(self, results: list[tuple[Claimed, Outcome]], stats: DrainStats) -> None:
+        """Write the outcomes of one batch in one transaction."""
+        now = self.app.now()
+        cfg = self.config
+        async with self.app.sessions.begin() as session:
+            sent = [item.id for item, outcome in results if outcome.status == "sent"]
+            if sent:  # the common case, one statement for the batch
+                await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_(sent))
+                    .values(
+                        status="sent",
+                        sent_at=now,
+                        error=None,
+                        claimed_until=None,
+                        claim_token=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                stats.sent += len(sent)
+            for item, outcome in results:
+                values: dict[str, object] = {"claimed_until": None, "claim_token": None}
+                if outcome.status == "sent":
+                    continue
+                elif outcome.status == "retry" and outcome.retry_after is not None:
+                    wait = dt.timedelta(seconds=outcome.retry_after)
+                    values.update(status="pending", next_attempt_at=now + wait, error="429")
+                    stats.retried += 1
+                elif outcome.status == "retry":
+                    attempts = item.attempts + 1
+                    reason = outcome.reason or "transient error"
+                    if attempts >= cfg.max_attempts:
+                        values.update(
+                            status="failed", attempts=attempts,
+                            error=f"gave up after {attempts} attempts: {reason}",
+                        )  # fmt: skip
+                        stats.failed += 1
+                    else:
+                        backoff = cfg.backoff_seconds * 2 ** (attempts - 1)
+                        values.update(
+                            status="pending", attempts=attempts, error=reason,
+                            next_attempt_at=now + dt.timedelta(seconds=backoff),
+                        )  # fmt: skip
+                        stats.retried += 1
+                elif outcome.status == "blocked":
+                    reason = f"blocked: {outcome.reason or 'forbidden'}"
+                    values.update(status="failed", error=reason)
+                    stats.failed += 1
+                    if item.user_pk is not None:
+                        await mark_unreachable(
+                            session, user_pk=item.user_pk, now=now, reason=reason
+                        )
+                        await session.execute(
+                            update(DeliveryRow)
+                            .where(
+                                DeliveryRow.user_pk == item.user_pk,
+                                DeliveryRow.status == "pending",
+                            )
+                            .values(status="skipped", error="user unreachable")
+                        )
+                elif outcome.status == "skipped":
+                    values.update(status="skipped", error=outcome.reason or "skipped")
+                    stats.skipped += 1
+                else:
+                    values.update(status="failed", error=outcome.reason or "failed")
+                    stats.failed += 1
+                await session.execute(
+                    update(DeliveryRow).where(DeliveryRow.id == item.id).values(**values)
+                )
+
+    async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        while deadline is None or loop.time() < deadline:
+            if self.config.in_quiet(self.app.now()):
+                return  # quiet hours: deliveries wait until they end
+            batch = await self.claim(self.config.batch_size)
+            if not batch:
+                return
+            outcomes = await asyncio.gather(*(self._send_one(item) for item in batch))
+            await self._record(list(zip(batch, outcomes, strict=True)), stats)
+
+    async def drain(self, *, max_seconds: float | None = None) -> DrainStats:
+        """Send every due delivery (or until ``max_seconds``); return what happened."""
+        stats = DrainStats()
+        loop = asyncio.get_running_loop()
+        deadline = None if max_seconds is None else loop.time() + max_seconds
+        before = self.limiter.flood_waits
+        await asyncio.gather(*(self._worker(stats, deadline) for _ in range(self.config.workers)))
+        stats.flood_waits = self.limiter.flood_waits - before
+        await self.finish_broadcasts()
+        return stats
+
+    async def finish_broadcasts(self) -> None:
+        """Mark running broadcasts with nothing left to send as done."""
+        now = self.app.now()
+        async with self.app.sessions.begin() as session:
+            open_ids = (
+                select(DeliveryRow.broadcast_id)
+                .where(DeliveryRow.status.in_(("pending", "sending")))
+                .distinct()
+            )
+            await session.execute(
+                update(BroadcastRow)
+                .where(BroadcastRow.status == "running", BroadcastRow.id.not_in(open_ids))
+                .values(status="done", finished_at=now)
+            )
+        if len(self._replies) > 100:
+            self._replies.clear()
+
+
+async def counts(session: AsyncSession, broadcast_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Delivery counts per status of each broadcast."""
+    out: dict[int, dict[str, int]] = {b: {} for b in broadcast_ids}
+    if not broadcast_ids:
+        return out
+    rows = await session.execute(
+        select(DeliveryRow.broadcast_id, DeliveryRow.status, func.count())
+        .where(DeliveryRow.broadcast_id.in_(list(broadcast_ids)))
+        .group_by(DeliveryRow.broadcast_id, DeliveryRow.status)
+    )
+    for broadcast_id, status, n in rows:
+        out[broadcast_id][status] = int(n)
+    return out

@@ -1,0 +1,323 @@
+"""The scheduler: APScheduler wakes :meth:`Notifier.tick`; the database is the truth.
+
+A tick (every ``HOCTAP_NOTIFY_TICK_SECONDS``) notices a new content version (change notices),
+turns what fell due into broadcasts (announcements, reminders, van visits for commune
+subscribers) and drains the outbox. Whatever fell due while the bot was down is sent when it
+comes back, unless older than ``HOCTAP_NOTIFY_STALE_HOURS``: then its broadcast is recorded as
+``expired`` with the reason, never dropped silently. A daily job closes past reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App, Live
+from bot.delivery import Sender
+from bot.notify.changes import on_new_version
+from bot.notify.config import NotifySettings, aware, load_notify_settings
+from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
+from bot.notify.reminders import day_label, event_start, reminder_text, slots
+from bot.notify.subscriptions import audience_filter, subscribers
+from db import content as content_db
+from db.models import UserRow
+from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
+from handlers.context import button
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "content_version"
+
+
+async def _state(session: AsyncSession, key: str) -> str | None:
+    row = await session.get(NotifyStateRow, key)
+    return row.value if row else None
+
+
+async def _set_state(session: AsyncSession, key: str, value: str, now: dt.datetime) -> None:
+    """Upsert one fact (two instances may race to write it first)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(NotifyStateRow).values(key=key, value=value, updated_at=now)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": value, "updated_at": now}
+        )
+    )
+
+
+class Notifier:
+    """Owns the outbox and the scheduler of one bot process."""
+
+    def __init__(
+        self, app: App, senders: Mapping[str, Sender], config: NotifySettings | None = None
+    ) -> None:
+        self.app = app
+        self.config = config or load_notify_settings()
+        self.outbox = Outbox(app, senders, self.config)
+        self.scheduler: AsyncIOScheduler | None = None
+        self._tick_lock = asyncio.Lock()
+        self.last: DrainStats | None = None
+
+    # --- the tick ----------------------------------------------------------------------------
+
+    async def tick(self) -> DrainStats:
+        """One pass: content changes, due items into broadcasts, then drain the outbox."""
+        async with self._tick_lock:
+            live = await self.app.refresh(force=True)
+            if live is not None:
+                await self.check_version(live)
+                await self.make_due(live)
+            await self.close_past_reminders()
+            self.last = await self.outbox.drain()
+            return self.last
+
+    async def check_version(self, live: Live) -> None:
+        """Run change notices once per new content version (persisted in ``notify_state``)."""
+        now = self.app.now()
+        async with self.app.sessions.begin() as session:
+            seen = await _state(session, VERSION_KEY)
+            if seen is None:
+                await _set_state(session, VERSION_KEY, str(live.version), now)
+                return
+            if int(seen) == live.version:
+                return
+            old_pack = await content_db.read_pack(session, int(seen))
+        await on_new_version(self.app, old_pack, live.pack, version=live.version)
+        async with self.app.sessions.begin() as session:
+            await _set_state(session, VERSION_KEY, str(live.version), now)
+
+    def _stale(self, due: dt.datetime, now: dt.datetime) -> str | None:
+        if now - due > self.config.stale:
+            return (
+                f"stale: due {due:%Y-%m-%d %H:%M}, not sent within {self.config.stale_hours:g} h"
+            )
+        return None
+
+    async def make_due(self, live: Live) -> int:
+        """Turn due announcements, reminders and van visits into broadcasts; return how many."""
+        made = 0
+        made += await self._announcements(live)
+        made += await self._reminders(live)
+        made += await self._van_visits(live)
+        return made
+
+    async def _announcements(self, live: Live) -> int:
+        now, tz, made = self.app.now(), self.app.tz, 0
+        async with self.app.sessions.begin() as session:
+            done = await existing_sources(session, "pack:")
+            for item in live.pack.announcements:
+                source = f"pack:{item.id}"
+                if source in done:
+                    continue
+                publish = item.publish_at
+                publish = publish.replace(tzinfo=tz) if publish.tzinfo is None else publish
+                due = self.config.out_of_quiet(publish.astimezone(tz))
+                if due > now:
+                    continue
+                text = f"📢 **{item.title}**\n{item.body}"
+                rows = []
+                if item.course and live.pack.course(item.course):
+                    rows.append((button("📚 Xem lớp học", f"course:{item.course}"),))
+                stale = self._stale(due, now)
+                recipients = (
+                    []
+                    if stale
+                    else await subscribers(session, audience_filter(item.topics, item.communes))
+                )
+                made += (
+                    await create_broadcast(
+                        session,
+                        source=source,
+                        kind="announcement",
+                        title=item.title,
+                        text=text,
+                        buttons=buttons_json(rows),
+                        recipients=recipients,
+                        due_at=due,
+                        now=now,
+                        status="expired" if stale else "running",
+                        reason=stale,
+                    )
+                    is not None
+                )
+        return made
+
+    async def _reminders(self, live: Live) -> int:
+        now, tz, made = self.app.now(), self.app.tz, 0
+        horizon = now.date() - dt.timedelta(days=int(self.config.stale_hours // 24) + 1)
+        async with self.app.sessions.begin() as session:
+            rows = (
+                await session.execute(
+                    select(ReminderRow, UserRow.channel, UserRow.chat_id)
+                    .join(UserRow, UserRow.id == ReminderRow.user_pk)
+                    .where(
+                        ReminderRow.status == "active",
+                        ReminderRow.target_date >= horizon,
+                        ReminderRow.target_date <= now.date() + dt.timedelta(days=1),
+                        ReminderRow.user_pk.not_in(select(UnreachableRow.user_pk)),
+                    )
+                )
+            ).all()
+            groups: defaultdict[tuple[str, dt.date], list[tuple[ReminderRow, str, str]]]
+            groups = defaultdict(list)
+            for reminder, channel, chat_id in rows:
+                groups[(reminder.ref, reminder.target_date)].append((reminder, channel, chat_id))
+            done = await existing_sources(session, "reminder:")
+            for (ref, target), members in groups.items():
+                for slot, due in slots(ref, target, self.config, tz):
+                    source = f"reminder:{ref}:{target.isoformat()}:{slot}"
+                    if due > now or source in done:
+                        continue
+                    recipients = [
+                        (r.user_pk, ch, chat)
+                        for r, ch, chat in members
+                        if aware(r.created_at, tz) <= due
+                    ]
+                    if not recipients:
+                        continue
+                    reason = self._stale(due, now)
+                    if reason is None and now >= event_start(live.pack, ref, target, tz):
+                        reason = "the session or visit had already begun"
+                    made += (
+                        await create_broadcast(
+                            session,
+                            source=source,
+                            kind="reminder",
+                            title=ref,
+                            text=reminder_text(live.pack, ref, target, slot),
+                            recipients=[] if reason else recipients,
+                            due_at=due,
+                            now=now,
+                            status="expired" if reason else "running",
+                            reason=reason,
+                        )
+                        is not None
+                    )
+        return made
+
+    async def _van_visits(self, live: Live) -> int:
+        """Tell a commune's subscribers the day before the van comes."""
+        now, tz, made = self.app.now(), self.app.tz, 0
+        today = now.date()
+        async with self.app.sessions.begin() as session:
+            done = await existing_sources(session, "van:")
+            for stop in live.pack.stops:
+                for visit in stop.visits(
+                    today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+                ):
+                    source = f"van:{stop.id}:{visit.isoformat()}"
+                    eve = dt.datetime.combine(visit - dt.timedelta(days=1), self.config.van_eve_at)
+                    due = self.config.out_of_quiet(eve.replace(tzinfo=tz))
+                    if due > now or source in done:
+                        continue
+                    recipients = await subscribers(session, [("commune", stop.commune)])
+                    if not recipients:
+                        continue
+                    reason = self._stale(due, now)
+                    if reason is None and now >= event_start(
+                        live.pack, f"stop:{stop.id}", visit, tz
+                    ):
+                        reason = "the visit had already begun"
+                    text = (
+                        f"🚐 Xe thư viện lưu động sẽ đến {stop.commune}: {day_label(visit)}, "
+                        f"{stop.time} tại {stop.place}."
+                    )
+                    made += (
+                        await create_broadcast(
+                            session,
+                            source=source,
+                            kind="van",
+                            title=stop.place,
+                            text=text,
+                            recipients=[] if reason else recipients,
+                            due_at=due,
+                            now=now,
+                            status="expired" if reason else "running",
+                            reason=reason,
+                        )
+                        is not None
+                    )
+        return made
+
+    async def close_past_reminders(self) -> None:
+        """Reminders whose date has passed are done."""
+        today = self.app.now().date()
+        async with self.app.sessions.begin() as session:
+            await session.execute(
+                update(ReminderRow)
+                .where(ReminderRow.status == "active", ReminderRow.target_date < today)
+                .values(status="done")
+            )
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def _tick_job(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("notification tick failed")
+
+    async def _daily_job(self) -> None:
+        try:
+            await self.close_past_reminders()
+        except Exception:
+            log.exception("daily notification job failed")
+
+    def start(self) -> None:
+        """Start APScheduler: the tick now and every ``tick_seconds``, the daily job."""
+        scheduler = AsyncIOScheduler(timezone=self.app.tz)
+        scheduler.add_job(
+            self._tick_job,
+            IntervalTrigger(seconds=self.config.tick_seconds, timezone=self.app.tz),
+            id="notify-tick",
+            next_run_time=self.app.now(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        at = self.config.daily_at
+        scheduler.add_job(
+            self._daily_job,
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=self.app.tz),
+            id="notify-daily",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    async def stop(self) -> None:
+        """Stop the scheduler; an in-flight tick finishes its batch (leases cover the rest)."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        try:
+            await asyncio.wait_for(self._tick_lock.acquire(), timeout=5)
+            self._tick_lock.release()
+        except TimeoutError:
+            log.warning("a notification tick was still running at shutdown")
+
+
+async def start_notifications(
+    app: App, senders: dict[str, Sender], config: NotifySettings | None = None
+) -> Notifier:
+    """Create the notifier and start its scheduler in the running event loop."""
+    notifier = Notifier(app, senders, config)
+    notifier.start()
+    log.info(
+        "notifications: tick every %gs, senders %s", notifier.config.tick_seconds, list(senders)
+    )
+    return notifier
