@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.metrics import Metrics
 from bot.pack import Pack, PackError, load_pack
 from bot.settings import Settings
 from bot.understanding import Engine
@@ -45,6 +46,7 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     live: Live | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     _checked_at: float = field(default=-1e9, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -93,6 +95,7 @@ class App:
                 pack = await content_db.read_pack(session, version)
             if pack is not None:
                 self.live = Live(version, pack, Engine.build(pack))
+                self.metrics.content_version.set(version)
                 log.info("content version %s is live", version)
         return self.live
 

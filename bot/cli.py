@@ -17,6 +17,7 @@ import typer
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.notify.cli import broadcasts
 from bot.pack import PackError, dump_pack, load_pack
 from bot.pack.diff import diff_packs
 from bot.pack.sources import read_source
@@ -38,6 +39,7 @@ staff_cli = typer.Typer(help="Cán bộ quản trị nội dung.", no_args_is_he
 cli.add_typer(content_cli, name="content")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(staff_cli, name="staff")
+cli.command("broadcasts")(broadcasts)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

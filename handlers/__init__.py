@@ -7,13 +7,18 @@ commands, and last free text, which goes to the answering engine.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from bot.app import App
-from db.users import record_feedback, touch_user
-from handlers import ask, menu, places, subscriptions
+from db.staff import mark_disliked, role_of
+from db.users import count_message, record_feedback, touch_user
+from handlers import ask, menu, places, privacy, staff, subscriptions
 from handlers.context import Ctx, resolve
 from handlers.texts import t
 from handlers.types import Button, Incoming, Reply
@@ -28,6 +33,9 @@ async def _unsupported(ctx: Ctx) -> list[Reply]:
 
 
 async def _document(ctx: Ctx) -> list[Reply]:
+    """Only staff may upload (content spreadsheets); a citizen's file gets a polite no."""
+    if staff.allowed(ctx.role, "editor"):
+        return await staff.upload(ctx)
     return [Reply(ctx.t("document_citizen"))]
 
 
@@ -68,12 +76,18 @@ COMMANDS: dict[str, Handler] = {
     "huy": subscriptions.stop_all,
     "lang": _lang,
     "location": _location_command,
+    "quyenriengtu": privacy.notice,
+    "xoadulieu": privacy.ask_erase,
 }
 
 
 async def _command(ctx: Ctx) -> list[Reply]:
     name = ctx.incoming.command or ""
-    # An unknown command (staff commands included, for a citizen) gets the ordinary help.
+    if name in staff.COMMANDS:
+        least, handler = staff.COMMANDS[name]
+        if staff.allowed(ctx.role, least):
+            return await handler(ctx)
+    # An unknown command, or a staff command from someone who is not, gets the ordinary help.
     return await COMMANDS.get(name, menu.help_)(ctx)
 
 
@@ -83,6 +97,11 @@ async def _button(ctx: Ctx) -> list[Reply]:
     if data is None:
         return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
     head, _, rest = data.partition(":")
+    if head == "st":
+        replies = await staff.button(ctx, data)
+        return replies if replies is not None else await menu.help_(ctx)
+    if head == "pv":
+        return await (privacy.erase(ctx) if rest == "erase" else privacy.keep(ctx))
     if head == "m":
         section, _, page = rest.partition(":")
         if section == "courses":
@@ -111,6 +130,7 @@ async def _button(ctx: Ctx) -> list[Reply]:
         )  # fmt: skip
         if helpful == "1":
             return [Reply(ctx.t("thanks_feedback"), notice=ctx.t("thanks_feedback"))]
+        await mark_disliked(ctx.session, ctx.user.id, faq_id)
         return [Reply(ctx.t("feedback_bad", contact=ctx.pack.info.contact))]
     if head in ("faq", "course", "topic", "library", "center", "stop"):
         answer = ctx.live.engine.render(data, ctx.now)
@@ -125,6 +145,10 @@ async def _text(ctx: Ctx) -> list[Reply]:
     text = (ctx.incoming.text or "").strip()
     if not text:
         return [Reply(ctx.t("empty"))]
+    if ctx.role is not None:
+        replies = await staff.dialog_text(ctx, text)
+        if replies is not None:
+            return replies
     return await ask.free_text(ctx, text)
 
 
@@ -141,25 +165,61 @@ ROUTES: list[Route] = [
 ]
 
 
+DB_RETRIES = 3
+DB_RETRY_DELAY = 0.5
+
+
+def _kind(incoming: Incoming) -> str:
+    for kind in ("unsupported", "document", "location", "button", "command", "text"):
+        if getattr(incoming, kind) is not None:
+            return kind
+    return "text"
+
+
 async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
-    """Answer one incoming message; never raises (an error gets an apology)."""
-    lang = "vi"
+    """Answer one incoming message; never raises (an error gets an apology).
+
+    A database that is briefly unavailable is retried a few times before apologising.
+    """
+    started = time.perf_counter()
+    app.metrics.updates.labels(incoming.channel, _kind(incoming)).inc()
     try:
-        live = await app.require_live()
-        now = app.now()
-        async with app.sessions.begin() as session:
-            user = await touch_user(
-                session,
-                channel=incoming.channel,
-                user_id=incoming.user_id,
-                chat_id=incoming.chat_id,
-                now=now,
-            )
-            lang = user.language or "vi"
-            ctx = Ctx(app=app, incoming=incoming, live=live, session=session, user=user, now=now)
-            for test, handler in ROUTES:
-                if test(incoming):
-                    return await handler(ctx)
+        for attempt in range(DB_RETRIES):
+            try:
+                return await _dispatch(incoming, app)
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if attempt == DB_RETRIES - 1:
+                    raise
+                log.warning("database unavailable (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(DB_RETRY_DELAY * (attempt + 1))
     except Exception:
         log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
-    return [Reply(t("error", lang))]
+    finally:
+        app.metrics.latency.observe(time.perf_counter() - started)
+    return [Reply(t("error", "vi"))]
+
+
+async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
+    live = await app.require_live()
+    now = app.now()
+    async with app.sessions.begin() as session:
+        user = await touch_user(
+            session,
+            channel=incoming.channel,
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            now=now,
+        )
+        role = await role_of(session, incoming.channel, incoming.user_id, app.settings.staff_ids)
+        ctx = Ctx(
+            app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
+        )
+        if role is None:
+            flood = count_message(user, now, app.settings.flood_per_minute)
+            if flood != "ok":
+                # Too many messages this minute: say so once, then stay quiet until it passes.
+                return [Reply(ctx.t("flood"))] if flood == "warn" else []
+        for test, handler in ROUTES:
+            if test(incoming):
+                return await handler(ctx)
+    return []

@@ -124,9 +124,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Vị trí không hợp lệ. Dùng: /location VĨ_ĐỘ KINH_ĐỘ, ví dụ /location 22.15 105.83",
         "en": "That location is not valid. Use: /location LAT LON, e.g. /location 22.15 105.83",
     },
-    "notify_soon": {
-        "vi": "🔔 Bạn có thể nhận thông báo lớp học mới và lịch xe thư viện qua bot này.",
-        "en": "🔔 You can get notices of new classes and van visits from this bot.",
+    "flood": {
+        "vi": "Bạn gửi nhanh quá, mình chưa kịp đọc hết. "
+        "Bạn chờ khoảng một phút rồi hỏi tiếp nhé.",
+        "en": "You are sending messages very fast. Please wait about a minute, then ask again.",
     },
 }
 
