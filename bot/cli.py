@@ -168,12 +168,7 @@ def run(
     settings = _settings()
     logging.getLogger().setLevel(settings.log_level.upper())
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    channels = (
-        settings.telegram_bot_token,
-        settings.zalo_bot_token,
-        settings.zalo_oa_access_token,
-    )
-    if not any(channels):
+    if not settings.any_channel:
         from bot.channels.terminal import chat
 
         async def work(app: App) -> None:

@@ -1,7 +1,10 @@
-"""Run the bot: Telegram long polling, or the webhook server (uvicorn) for N instances.
+"""Run the bot on every configured platform, side by side, until stopped.
 
-``hoctap run`` calls :func:`run_bot` when a platform token is set; without one the terminal
-chat runs instead. SIGINT/SIGTERM (or ``stop``, in tests) stop everything cleanly.
+``hoctap run`` calls :func:`run_bot` when a platform is configured; without one the terminal
+chat runs instead. Telegram long-polls, or with ``--webhook`` all platforms are served from one
+ASGI app (uvicorn) so N instances can sit behind a load balancer on one PostgreSQL. Exactly one
+instance runs the scheduler: the holder of the advisory lock (:mod:`bot.leader`).
+SIGINT/SIGTERM (or ``stop``, in tests) stop everything cleanly.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from telegram import Update
 from bot.app import App, build_app
 from bot.channels.telegram import TelegramApp, build_telegram, start_telegram, stop_telegram
 from bot.channels.telegram_sender import TelegramSender
+from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
+from bot.delivery import Sender
+from bot.leader import Leadership
 from bot.notify import start_notifications
+from bot.notify.scheduler import Notifier
 from bot.settings import Settings
 from bot.web import build_web
 
@@ -53,6 +60,30 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
+async def lead_scheduler(
+    app: App, senders: dict[str, Sender], stop: asyncio.Event, leadership: Leadership
+) -> None:
+    """Run the notifier while this instance holds the lock; try for it every few seconds."""
+    notifier: Notifier | None = None
+    try:
+        while not stop.is_set():
+            leading = await leadership.check()
+            app.metrics.leader.set(1 if leading else 0)
+            if leading and notifier is None:
+                notifier = await start_notifications(app, senders)
+            elif not leading and notifier is not None:
+                log.warning("lost the scheduler lock: stopping the notifier")
+                await notifier.stop()
+                notifier = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), app.settings.leader_check_seconds)
+    finally:
+        if notifier is not None:
+            await notifier.stop()
+        await leadership.release()
+        app.metrics.leader.set(0)
+
+
 async def run_bot(
     settings: Settings,
     *,
@@ -61,74 +92,82 @@ async def run_bot(
     port: int,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Prepare the app, then poll Telegram or serve webhooks until stopped."""
+    """Prepare the app, start every configured channel and the scheduler, run until stopped."""
     stop = stop or asyncio.Event()
+    if webhook and settings.telegram_bot_token and not settings.webhook_secret:
+        settings = settings.model_copy(update={"webhook_secret": secrets.token_urlsafe(32)})
+        log.warning(
+            "HOCTAP_WEBHOOK_SECRET is not set: generated one for this run; set it when "
+            "several instances share the webhook"
+        )
     app = build_app(settings)
     await app.prepare()
+    telegram: TelegramApp | None = None
+    zalo: ZaloRuntime | None = None
+    scheduler: asyncio.Task[None] | None = None
     try:
         with _stop_on_signals(stop):
+            senders: dict[str, Sender] = {}
+            if settings.telegram_bot_token:
+                telegram = build_telegram(app, settings, webhook=webhook)
+                await start_telegram(telegram)
+                senders["telegram"] = TelegramSender(telegram.bot)
+            if settings.zalo_bot_token or settings.zalo_oa_configured:
+                zalo = await start_zalo(app, settings, webhook=webhook)
+                senders.update(zalo.senders)
+            scheduler = asyncio.create_task(lead_scheduler(app, senders, stop, Leadership(app.db)))
             if webhook:
-                await _serve_webhooks(settings, app, host=host, port=port, stop=stop)
+                await _serve_webhooks(
+                    settings, app, telegram, zalo, host=host, port=port, stop=stop
+                )
             else:
-                await _poll(settings, app, stop=stop)
+                await _poll(telegram, stop=stop)
     finally:
+        stop.set()
+        if scheduler is not None:
+            await scheduler
+        if zalo is not None:
+            await zalo.stop()
+        if telegram is not None:
+            await stop_telegram(telegram)
         await app.close()
 
 
-async def _poll(settings: Settings, app: App, *, stop: asyncio.Event) -> None:
-    """Long polling: the only consumer of this token's updates."""
-    if not settings.telegram_bot_token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    application = build_telegram(app, settings)
-    await start_telegram(application)
-    notifier = await start_notifications(app, {"telegram": TelegramSender(application.bot)})
-    try:
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        log.info("telegram: long polling as @%s", application.bot.username)
-        await stop.wait()
-        log.info("stopping")
-    finally:
-        await notifier.stop()
-        await stop_telegram(application)
+async def _poll(telegram: TelegramApp | None, *, stop: asyncio.Event) -> None:
+    """Long polling: Telegram here; the Zalo Bot polls on its own task."""
+    if telegram is not None:
+        assert telegram.updater is not None
+        await telegram.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("telegram: long polling as @%s", telegram.bot.username)
+    await stop.wait()
+    log.info("stopping")
 
 
 async def _serve_webhooks(
-    settings: Settings, app: App, *, host: str, port: int, stop: asyncio.Event
+    settings: Settings,
+    app: App,
+    telegram: TelegramApp | None,
+    zalo: ZaloRuntime | None,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
 ) -> None:
-    """Register the webhook (with a secret) and serve the ASGI app until stopped."""
-    application: TelegramApp | None = None
-    if settings.telegram_bot_token:
+    """Register Telegram's webhook (with its secret) and serve the ASGI app until stopped."""
+    extra = zalo_routes(app, settings) if zalo is not None else []
+    web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
+    server = _Server(uvicorn.Config(web, host=host, port=port, lifespan="off", log_level="info"))
+    if telegram is not None:
         if not settings.webhook_url:
             raise ValueError("HOCTAP_WEBHOOK_URL is required with --webhook")
-        if not settings.webhook_secret:
-            settings = settings.model_copy(update={"webhook_secret": secrets.token_urlsafe(32)})
-            log.warning(
-                "HOCTAP_WEBHOOK_SECRET is not set: generated one for this run; set it when "
-                "several instances share the webhook"
-            )
-        application = build_telegram(app, settings, webhook=True)
-    web = build_web(app, settings, telegram_application=application)
-    server = _Server(uvicorn.Config(web, host=host, port=port, lifespan="off", log_level="info"))
-    notifier = None
-    if application is not None:
-        await start_telegram(application)
-        notifier = await start_notifications(app, {"telegram": TelegramSender(application.bot)})
-    try:
-        if application is not None:
-            url = f"{(settings.webhook_url or '').rstrip('/')}/telegram"
-            await application.bot.set_webhook(
-                url=url, secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES
-            )
-            log.info("telegram: webhook set to %s", url)
-        serving = asyncio.create_task(server.serve())
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        server.should_exit = True
-        stopping.cancel()
-        await serving
-    finally:
-        if notifier is not None:
-            await notifier.stop()
-        if application is not None:
-            await stop_telegram(application)
+        url = f"{settings.webhook_url.rstrip('/')}/telegram"
+        await telegram.bot.set_webhook(
+            url=url, secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("telegram: webhook set to %s", url)
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopping.cancel()
+    await serving

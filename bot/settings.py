@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
     retention_days: int = Field(default=180, ge=1, validation_alias="HOCTAP_RETENTION_DAYS")
     flood_per_minute: int = Field(default=20, ge=1, validation_alias="HOCTAP_FLOOD_PER_MINUTE")
+    leader_check_seconds: float = Field(
+        default=10.0, gt=0, le=50, validation_alias="HOCTAP_LEADER_CHECK_SECONDS"
+    )
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(
@@ -84,6 +87,12 @@ class Settings(BaseSettings):
     )
     zalo_oa_api_base_url: str = Field(
         default="https://openapi.zalo.me", validation_alias="ZALO_OA_API_BASE_URL"
+    )
+    zalo_oauth_base_url: str = Field(
+        default="https://oauth.zaloapp.com", validation_alias="ZALO_OAUTH_BASE_URL"
+    )
+    zalo_bot_webhook_secret: str | None = Field(
+        default=None, min_length=8, max_length=256, validation_alias="ZALO_BOT_WEBHOOK_SECRET"
     )
     zalo_bot_token: str | None = Field(default=None, validation_alias="ZALO_BOT_TOKEN")
     zalo_bot_api_base_url: str = Field(
@@ -128,6 +137,21 @@ class Settings(BaseSettings):
         if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
             raise ValueError("must look like 123456789:ABC… (from @BotFather)")
         return value or None
+
+    @property
+    def zalo_oa_configured(self) -> bool:
+        """All the Official Account needs: app id and secret, OA key, and a token."""
+        return bool(
+            self.zalo_app_id
+            and self.zalo_app_secret
+            and self.zalo_oa_secret_key
+            and (self.zalo_oa_refresh_token or self.zalo_oa_access_token)
+        )
+
+    @property
+    def any_channel(self) -> bool:
+        """Whether any platform is configured (else ``hoctap run`` chats in the terminal)."""
+        return bool(self.telegram_bot_token or self.zalo_bot_token or self.zalo_oa_configured)
 
     @property
     def async_database_url(self) -> str:

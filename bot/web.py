@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 
+from bot.metrics import CONTENT_TYPE
 from db import content as content_db
 
 if TYPE_CHECKING:
@@ -88,10 +89,24 @@ def health_route(app: App) -> BaseRoute:
                 version = await content_db.current_version(session)
         except Exception as exc:  # any database failure means "not healthy"
             log.warning("health check failed: %s", exc)
-            return JSONResponse({"status": "error"}, status_code=503)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        if version is None or app.live is None:
+            return JSONResponse({"status": "error", "content": "not loaded"}, status_code=503)
         return JSONResponse({"status": "ok", "content_version": version})
 
     return Route("/healthz", healthz, methods=["GET"])
+
+
+def metrics_route(app: App) -> BaseRoute:
+    """``GET /metrics``: Prometheus text format."""
+
+    async def metrics(request: Request) -> Response:
+        """Counters of this process and the outbox figures of the shared database."""
+        async with app.sessions() as session:
+            body = await app.metrics.render(session)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    return Route("/metrics", metrics, methods=["GET"])
 
 
 def build_web(
@@ -102,11 +117,10 @@ def build_web(
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The webhook server: one route list built from the channels that are configured."""
-    routes: list[BaseRoute] = [health_route(app)]
+    routes: list[BaseRoute] = [health_route(app), metrics_route(app)]
     if telegram_application is not None:
         if not settings.webhook_secret:
             raise ValueError("HOCTAP_WEBHOOK_SECRET is required to serve the Telegram webhook")
         routes += telegram_routes(telegram_application, settings.webhook_secret)
-    # Zalo: its adapter adds `routes += zalo_routes(...)` here for /zalo/oa and /zalo/bot.
-    routes += extra_routes
+    routes += extra_routes  # /zalo/oa and /zalo/bot when Zalo is configured
     return Starlette(routes=routes)

@@ -37,30 +37,23 @@ log = logging.getLogger(__name__)
 
 
 def oauth_base_url(settings: Settings) -> str:
-    """The OAuth host: its own setting if the settings have one; the real one beside the real
-    API; otherwise the API base (a fake server serves both)."""
-    explicit: str | None = getattr(settings, "zalo_oauth_base_url", None)
-    if explicit:
-        return explicit
-    if settings.zalo_oa_api_base_url.rstrip("/") == DEFAULT_API_BASE_URL:
-        return DEFAULT_OAUTH_BASE_URL
-    return settings.zalo_oa_api_base_url
+    """The OAuth host; when only the API base was moved (a fake server), that one serves both."""
+    if (
+        settings.zalo_oauth_base_url.rstrip("/") == DEFAULT_OAUTH_BASE_URL
+        and settings.zalo_oa_api_base_url.rstrip("/") != DEFAULT_API_BASE_URL
+    ):
+        return settings.zalo_oa_api_base_url
+    return settings.zalo_oauth_base_url
 
 
 def bot_webhook_secret(settings: Settings) -> str | None:
     """The secret Zalo echoes in ``X-Bot-Api-Secret-Token`` (8-256 characters)."""
-    secret: str | None = getattr(settings, "zalo_bot_webhook_secret", None)
-    return secret or settings.webhook_secret
+    return settings.zalo_bot_webhook_secret or settings.webhook_secret
 
 
 def oa_configured(settings: Settings) -> bool:
     """All the OA needs: app id and secret, OA secret key, and a token to start from."""
-    return bool(
-        settings.zalo_app_id
-        and settings.zalo_app_secret
-        and settings.zalo_oa_secret_key
-        and (settings.zalo_oa_refresh_token or settings.zalo_oa_access_token)
-    )
+    return settings.zalo_oa_configured
 
 
 @dataclass
