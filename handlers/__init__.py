@@ -219,7 +219,11 @@ async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
             if flood != "ok":
                 # Too many messages this minute: say so once, then stay quiet until it passes.
                 return [Reply(ctx.t("flood"))] if flood == "warn" else []
+        replies: list[Reply] = []
         for test, handler in ROUTES:
             if test(incoming):
-                return await handler(ctx)
-    return []
+                replies = await handler(ctx)
+                break
+    if ctx.content_changed:
+        await app.refresh(force=True)  # committed: this instance answers from it at once
+    return replies

@@ -28,6 +28,7 @@ class Ctx:
     now: dt.datetime
     role: str | None = None  # "admin" / "editor" for staff, None for a citizen
     user_erased: bool = False  # set by /xoadulieu: nothing may be written about them after
+    content_changed: bool = False  # a staff action made a new version live: reload after commit
 
     @property
     def lang(self) -> str:

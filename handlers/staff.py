@@ -40,6 +40,7 @@ async def _apply(ctx: Ctx, pack: Pack, *, source: str, note: str) -> int | None:
     applied = await content_db.apply_pack(
         ctx.session, pack, now=ctx.now, author=actor(ctx), source=source, note=note
     )
+    ctx.content_changed = applied.version_id is not None
     return applied.version_id
 
 
@@ -166,6 +167,7 @@ async def _rollback(ctx: Ctx, version: int) -> list[Reply]:
         applied = await content_db.rollback(ctx.session, version, now=ctx.now, author=actor(ctx))
     except LookupError:
         return [Reply(f"Không có phiên bản {version}.")]
+    ctx.content_changed = True
     return [Reply(f"↩️ Đã khôi phục phiên bản {version} (thành phiên bản {applied.version_id}).")]
 
 

@@ -1,0 +1,246 @@
+"""Staff tools through ``dispatch``: roles, uploads with preview, rollback, the inbox, audit.
+
+The authorization matrix: every staff action, tried by a citizen, an editor and an admin, by
+command, by (forged) button data and by upload; a citizen reaches none and learns nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.app import App, build_app
+from bot.clock import FixedClock
+from bot.pack import load_pack
+from bot.pack.xlsx import write_workbook
+from bot.settings import load_settings
+from db import staff as staff_db
+from db.models import AuditRow, ContentVersion
+from handlers import dispatch
+from handlers.types import Document, Incoming, Reply
+from tests.conftest import DEV_PACK
+
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+ADMIN, EDITOR, CITIZEN = "1", "2", "3"
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clean_env: dict[str, str]) -> AsyncIterator[App]:
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 's.db'}",
+        content_dir=DEV_PACK,
+        staff_ids=[f"terminal:{ADMIN}"],
+    )
+    application = build_app(settings, clock=FixedClock(NOW))
+    await application.prepare()
+    async with application.sessions.begin() as s:
+        await staff_db.set_staff(s, f"terminal:{EDITOR}", "editor", by="test", now=NOW)
+    yield application
+    await application.close()
+
+
+def cmd(user: str, name: str, *args: str) -> Incoming:
+    return Incoming("terminal", user, user, command=name, args=args)
+
+
+def press(user: str, data: str) -> Incoming:
+    return Incoming("terminal", user, user, button=data)
+
+
+def text(user: str, value: str) -> Incoming:
+    return Incoming("terminal", user, user, text=value)
+
+
+def upload(user: str, name: str, data: bytes) -> Incoming:
+    async def fetch() -> bytes:
+        return data
+
+    return Incoming("terminal", user, user, document=Document(name, None, len(data), fetch))
+
+
+async def versions(app: App) -> int:
+    async with app.sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(ContentVersion)) or 0)
+
+
+def workbook(change=None) -> bytes:  # type: ignore[no-untyped-def]
+    pack, _ = load_pack(DEV_PACK)
+    assert pack is not None
+    data = write_workbook(pack)
+    if change is None:
+        return data
+    wb = load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+async def one(app: App, incoming: Incoming) -> Reply:
+    replies = await dispatch(incoming, app)
+    assert len(replies) >= 1
+    return replies[0]
+
+
+async def test_upload_with_errors_changes_nothing_and_lists_every_error(app: App) -> None:
+    def bad(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["courses"]["C2"] = "khong-co"
+        wb["courses"]["I3"] = "18:30-25:00"
+
+    reply = await one(app, upload(EDITOR, "noi-dung.xlsx", workbook(bad)))
+    assert "2 lỗi" in reply.text
+    assert "sheet courses, dòng 2, cột topic" in reply.text
+    assert "sheet courses, dòng 3, cột time" in reply.text
+    assert await versions(app) == 1
+    broken = await one(app, upload(EDITOR, "hong.xlsx", b"not a workbook"))
+    assert "Không đọc được tệp" in broken.text and await versions(app) == 1
+
+
+async def test_good_upload_previewed_applied_then_rolled_back(app: App) -> None:
+    def better(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["faq"]["D2"] = "Mang căn cước đến quầy thủ thư; thẻ miễn phí từ năm 2027."
+
+    preview = await one(app, upload(EDITOR, "moi.xlsx", workbook(better)))
+    assert "hỏi đáp: ~1 (lam-the-ban-doc)" in preview.text
+    assert [b.data for b in preview.flat_buttons] == ["st:ap", "st:cx"]
+    assert await versions(app) == 1  # nothing until applied
+    applied = await one(app, press(EDITOR, "st:ap"))
+    assert "phiên bản 2" in applied.text and applied.edit
+    answer = await one(app, text(CITIZEN, "làm thẻ thư viện cần gì"))
+    assert "miễn phí từ năm 2027" in answer.text  # live at once
+
+    listing = await one(app, cmd(EDITOR, "phienban"))
+    assert "2 (đang dùng)" in listing.text and "terminal:2" in listing.text
+    assert "st:rb:1" in [b.data for b in listing.flat_buttons]
+    back = await one(app, press(EDITOR, "st:rb:1"))
+    assert "Đã khôi phục phiên bản 1" in back.text
+    again = await one(app, text(CITIZEN, "làm thẻ thư viện cần gì"))
+    assert "miễn phí từ năm 2027" not in again.text
+    async with app.sessions() as s:
+        actions = (await s.scalars(select(AuditRow.action).order_by(AuditRow.id))).all()
+    assert actions.count("content.apply") == 3  # first import, upload, rollback
+
+
+async def test_cancelled_upload_changes_nothing(app: App) -> None:
+    await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["faq"].cell(2, 4, "Mới."))))
+    cancelled = await one(app, press(EDITOR, "st:cx"))
+    assert "không có gì thay đổi" in cancelled.text
+    stale = await one(app, press(EDITOR, "st:ap"))
+    assert "Không còn tệp nào" in stale.text and await versions(app) == 1
+
+
+async def test_unanswered_question_becomes_an_alternate_and_is_answered(app: App) -> None:
+    question = "thư viện có cho mượn máy tính bảng không"
+    for user in ("c1", "c2"):
+        await dispatch(text(user, question), app)
+    inbox = await dispatch(cmd(EDITOR, "chuatraloi"), app)
+    assert "2 lần" in inbox[0].text and question in inbox[0].text
+    adds = [b for b in inbox[0].flat_buttons if b.data.startswith("st:alt:0:")]
+    if adds:  # the engine suggested FAQs: add the phrasing to the first one
+        done = await one(app, press(EDITOR, adds[0].data))
+        assert "Đã thêm 1 cách hỏi" in done.text
+        answer = await one(app, text("c3", question))
+        assert answer.feedback_for is not None and answer.feedback_for.startswith("faq:")
+    else:  # nothing close: write a new answer in the chat
+        prompt = await one(app, press(EDITOR, "st:new:0"))
+        assert "Gõ câu trả lời" in prompt.text
+        await one(app, text(EDITOR, "Thư viện chưa cho mượn máy tính bảng."))
+        answer = await one(app, text("c3", question))
+        assert "chưa cho mượn máy tính bảng" in answer.text
+    empty = await one(app, cmd(EDITOR, "chuatraloi"))
+    assert "Không có câu hỏi nào" in empty.text
+
+
+async def test_new_faq_written_in_chat(app: App) -> None:
+    question = "thư viện tỉnh có chỗ gửi xe máy không"
+    await dispatch(text("c1", question), app)
+    await dispatch(cmd(EDITOR, "chuatraloi"), app)
+    await one(app, press(EDITOR, "st:new:0"))
+    done = await one(app, text(EDITOR, "Có, bãi gửi xe miễn phí ở cổng phụ."))
+    assert "Đã thêm hỏi đáp" in done.text
+    answer = await one(app, text("c2", "thu vien tinh co cho gui xe may ko"))
+    assert "bãi gửi xe miễn phí" in answer.text
+
+
+async def test_ignored_group_leaves_the_inbox(app: App) -> None:
+    await dispatch(text("c1", "giá vé xem bóng đá"), app)
+    await dispatch(cmd(EDITOR, "chuatraloi"), app)
+    await one(app, press(EDITOR, "st:ign:0"))
+    assert "Không có câu hỏi nào" in (await one(app, cmd(EDITOR, "chuatraloi"))).text
+
+
+async def test_admin_manages_staff_and_editor_cannot(app: App) -> None:
+    added = await one(app, cmd(ADMIN, "nhanvien", "them", "telegram:77", "editor"))
+    assert "Đã thêm telegram:77" in added.text
+    listing = await one(app, cmd(ADMIN, "nhanvien"))
+    assert "telegram:77 (editor)" in listing.text
+    refused = await one(app, cmd(EDITOR, "nhanvien", "them", "telegram:78", "admin"))
+    helped = await one(app, cmd(CITIZEN, "help"))
+    assert refused.text == helped.text
+    bad = await one(app, cmd(ADMIN, "nhanvien", "them", "khong-hop-le"))
+    assert "kênh:mã-người-dùng" in bad.text
+    removed = await one(app, cmd(ADMIN, "nhanvien", "xoa", "telegram:77"))
+    assert "Đã xóa" in removed.text
+
+
+async def test_export_sends_a_workbook(app: App) -> None:
+    reply = await one(app, cmd(EDITOR, "xuat"))
+    assert reply.attachment is not None and reply.attachment.file_name.endswith(".xlsx")
+    assert "faq" in load_workbook(io.BytesIO(reply.attachment.data)).sheetnames
+
+
+async def test_statistics_with_chart(app: App) -> None:
+    for q in ("xin chào", "thư viện tỉnh mở cửa mấy giờ", "giá vàng hôm nay"):
+        await dispatch(text("c1", q), app)
+    reply = await one(app, cmd(EDITOR, "thongke"))
+    assert "Câu hỏi: 3" in reply.text
+    assert reply.attachment is not None and reply.attachment.data.startswith(b"\x89PNG")
+
+
+STAFF_COMMANDS = ["canbo", "nhanvien", "phienban", "xuat", "chuatraloi", "thongke", "huybo"]
+STAFF_BUTTONS = ["st:ap", "st:cx", "st:rb:1", "st:alt:0:0", "st:new:0", "st:ign:0"]
+
+
+@pytest.mark.parametrize("name", STAFF_COMMANDS)
+async def test_citizen_cannot_use_staff_commands(app: App, name: str) -> None:
+    helped = await one(app, cmd(CITIZEN, "help"))
+    reply = await one(app, cmd(CITIZEN, name, "them", "terminal:3", "admin"))
+    assert reply.text == helped.text and reply.attachment is None
+    async with app.sessions() as s:
+        assert await staff_db.role_of(s, "terminal", CITIZEN) is None
+
+
+@pytest.mark.parametrize("data", STAFF_BUTTONS)
+async def test_citizen_forged_buttons_do_nothing(app: App, data: str) -> None:
+    # An editor has a pending upload and an inbox: a citizen replaying their buttons gets help.
+    await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["faq"].cell(2, 4, "X."))))
+    helped = await one(app, cmd(CITIZEN, "help"))
+    reply = await one(app, press(CITIZEN, data))
+    assert reply.text == helped.text
+    assert await versions(app) == 1
+
+
+async def test_citizen_upload_is_refused_and_changes_nothing(app: App) -> None:
+    reply = await one(app, upload(CITIZEN, "noi-dung.xlsx", workbook()))
+    assert "chỉ đọc được tin nhắn chữ" in reply.text and await versions(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "name", "allowed"),
+    [(u, n, u == ADMIN or (u == EDITOR and n != "nhanvien")) for u in (ADMIN, EDITOR)
+     for n in STAFF_COMMANDS],
+)  # fmt: skip
+async def test_staff_matrix_by_role(app: App, user: str, name: str, allowed: bool) -> None:
+    helped = await one(app, cmd(CITIZEN, "help"))
+    reply = await one(app, cmd(user, name))
+    if allowed:
+        assert reply.text != helped.text
+    else:
+        assert reply.text == helped.text or "Chỉ quản trị viên" in reply.text
