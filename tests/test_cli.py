@@ -7,30 +7,44 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from bot.cli import cli
 from bot.pack import load_pack
 from tests.conftest import DEV_PACK
 
 HOCTAP = [sys.executable, "-m", "bot.cli"]
 
 
+@dataclass
+class Result:
+    """What a run of ``hoctap`` printed and returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def hoctap(
-    *args: str, env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``hoctap ARGS`` and return the finished process (text mode, UTF-8)."""
-    return subprocess.run(
-        [*HOCTAP, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-    )
+    *args: str, env: dict[str, str], stdin: str | None = None, real: bool = False
+) -> Result:
+    """Run ``hoctap ARGS``: in-process through typer's runner, or as a real subprocess."""
+    if real:
+        done = subprocess.run(
+            [*HOCTAP, *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
+            env=env, timeout=120,
+        )  # fmt: skip
+        return Result(done.returncode, done.stdout, done.stderr)
+    unset = {k: None for k in os.environ if k not in env}
+    result = CliRunner().invoke(cli, list(args), input=stdin, env={**unset, **env})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Result(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture
@@ -127,7 +141,7 @@ def test_ask_contract_one_line_per_input_line(env: dict[str, str]) -> None:
     questions = ["thư viện tỉnh mấy giờ mở cửa", "", "xin chào", "asdfgh qwerty"]
     result = hoctap(
         "ask", "--content", str(DEV_PACK), "--now", "2026-12-02T09:00", "--json",
-        env=env, stdin="\n".join(questions) + "\n",
+        env=env, stdin="\n".join(questions) + "\n", real=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -142,7 +156,7 @@ def test_ask_contract_one_line_per_input_line(env: dict[str, str]) -> None:
 
 
 def test_first_run_creates_and_fills_the_default_database(clean_env: dict[str, str]) -> None:
-    result = hoctap("ask", "--json", "thư viện tỉnh mở cửa mấy giờ", env=clean_env)
+    result = hoctap("ask", "--json", "thư viện tỉnh mở cửa mấy giờ", env=clean_env, real=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["kind"] == "library_hours"
     db_file = Path(clean_env["XDG_DATA_HOME"]) / "hoctap" / "hoctap.db"
@@ -166,7 +180,9 @@ def test_first_run_creates_and_fills_the_default_database(clean_env: dict[str, s
 def test_a_bad_setting_is_one_line_not_a_traceback(
     clean_env: dict[str, str], name: str, value: str, message: str
 ) -> None:
-    result = hoctap("ask", "xin chào", env={**clean_env, name: value})
+    result = hoctap(
+        "ask", "xin chào", env={**clean_env, name: value}, real=name == "HOCTAP_TIMEZONE"
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(f"hoctap: {message}")

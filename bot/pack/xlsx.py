@@ -14,14 +14,12 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from bot.pack.load import Problem, parse_pack
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 from bot.pack.models import WEEKDAYS, Pack
 
 GUIDE_SHEET = "hướng dẫn"
@@ -203,6 +201,8 @@ def _unsafe(value: Any) -> Any:
 
 
 def _write_sheet(ws: Worksheet, columns: list[Column], items: Iterable[dict[str, Any]]) -> None:
+    from openpyxl.styles import Alignment, Font  # openpyxl is slow to import: only when used
+
     ws.append([c.header for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -225,6 +225,9 @@ def _plain(value: Any) -> Any:
 
 def write_workbook(pack: Pack) -> bytes:
     """The pack as an .xlsx file (bytes)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     from bot.pack.dump import pack_files
 
     files = pack_files(pack)
@@ -323,6 +326,9 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"tệp quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
     _check_zip(data)
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
