@@ -18,6 +18,7 @@ from bot.pack.sources import read_bytes
 from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from db import content as content_db
 from db import staff as staff_db
+from handlers import announce
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
 
@@ -53,6 +54,7 @@ async def staff_help(ctx: Ctx) -> list[Reply]:
         "• /phienban: các phiên bản nội dung, khôi phục",
         "• /chuatraloi: câu hỏi bot chưa trả lời được",
         "• /thongke: thống kê 30 ngày, kèm biểu đồ",
+        "• /thongbaomoi: soạn và lên lịch một thông báo; /guitin: tiến độ gửi, hủy",
         "• /huybo: hủy thao tác đang dở",
     ]
     if ctx.role == "admin":
@@ -266,6 +268,9 @@ async def _ignore(ctx: Ctx, index: int) -> list[Reply]:
 
 async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     """Typed text that continues a staff dialog, or None when there is none."""
+    replies = await announce.dialog_text(ctx, text)
+    if replies is not None:
+        return replies
     dialog = await staff_db.get_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ
     )
@@ -310,6 +315,8 @@ COMMANDS: dict[str, tuple[str, StaffHandler]] = {
     "xuat": ("editor", export),
     "chuatraloi": ("editor", inbox),
     "thongke": ("editor", statistics),
+    "thongbaomoi": ("editor", announce.start),
+    "guitin": ("editor", announce.progress),
     "huybo": ("editor", cancel),
 }
 
@@ -326,6 +333,8 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
     parts = data.split(":")[1:]
     action, args = parts[0] if parts else "", parts[1:]
     numbers = [int(a) for a in args if a.isdigit()]
+    if action == "an":
+        return await announce.button(ctx, args)
     if action == "ap":
         return await _apply_upload(ctx)
     if action == "cx":

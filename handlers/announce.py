@@ -1,0 +1,256 @@
+"""Staff announcements in the chat: ``/thongbaomoi`` walks through title, text, audience and
+time, shows the message exactly as citizens will see it, and schedules it in the outbox.
+``/guitin`` shows delivery progress and cancels what has not gone out yet.
+
+The dialog's state is a database row (kind ``announce``), so any instance can take the next
+step. Button data: ``st:an:…``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select, update
+
+from bot.notify.outbox import counts, create_broadcast
+from bot.notify.subscriptions import audience_filter, subscribers
+from db import staff as staff_db
+from db.models_notify import BroadcastRow, DeliveryRow
+from handlers.context import Ctx
+from handlers.types import Button, Reply
+
+KIND = "announce"
+MAX_TITLE = 120
+MAX_BODY = 3000
+WHEN_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s+(\d{1,2})[:h](\d{2})\s*$")
+
+
+def _text(title: str, body: str) -> str:
+    """How an announcement reads to citizens (the same form as the pack's announcements)."""
+    return f"📢 **{title}**\n{body}"
+
+
+async def _state(ctx: Ctx) -> dict[str, object] | None:
+    row = await staff_db.get_dialog(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
+    return dict(row.data) if row is not None else None
+
+
+async def _save(ctx: Ctx, data: dict[str, object]) -> None:
+    await staff_db.put_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND, data, now=ctx.now
+    )
+
+
+async def start(ctx: Ctx) -> list[Reply]:
+    """/thongbaomoi: begin a new announcement."""
+    await _save(ctx, {"step": "title", "topics": [], "communes": [], "all": True})
+    return [Reply("📢 Thông báo mới. Gõ tiêu đề (hoặc /huybo để thôi):")]
+
+
+def _communes(ctx: Ctx) -> list[str]:
+    names = {c.commune for c in ctx.pack.centers} | {s.commune for s in ctx.pack.stops}
+    return sorted(names)
+
+
+def _audience_reply(ctx: Ctx, data: dict[str, object]) -> Reply:
+    topics = set(data.get("topics", []))  # type: ignore[call-overload]
+    communes = set(data.get("communes", []))  # type: ignore[call-overload]
+    everyone = not topics and not communes
+    rows = [(Button(("✅ " if everyone else "⬜ ") + "Mọi người đăng ký", "st:an:a"),)]
+    for n, topic in enumerate(ctx.pack.topics[:20]):
+        mark = "✅ " if topic.id in topics else "⬜ "
+        rows.append((Button(mark + topic.name, f"st:an:t:{n}"),))
+    for n, commune in enumerate(_communes(ctx)[:20]):
+        mark = "✅ " if commune in communes else "⬜ "
+        rows.append((Button(mark + commune, f"st:an:c:{n}"),))
+    rows.append((Button("Tiếp ➡️", "st:an:ok"),))
+    text = (
+        "Gửi cho ai? Chọn chủ đề và/hoặc xã (người đăng ký các mục đó và người nhận mọi thông "
+        "báo sẽ nhận được); không chọn gì là gửi mọi người đăng ký."
+    )
+    return Reply(text, buttons=tuple(rows), edit=True)
+
+
+def _when_reply() -> Reply:
+    text = (
+        "Gửi lúc nào? Bấm “Gửi ngay”, hoặc gõ ngày giờ, ví dụ 25/12 08:00 hoặc 25/12/2026 08:00."
+    )
+    return Reply(text, buttons=((Button("Gửi ngay", "st:an:now"),),), edit=True)
+
+
+async def _preview(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
+    audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
+    reach = len(await subscribers(ctx.session, audience))
+    when = dt.datetime.fromisoformat(str(data["when"])).astimezone(ctx.app.tz)
+    intro = (
+        f"Xem trước: sẽ gửi lúc {when:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
+        "Tin nhắn người dân nhận được:"
+    )
+    preview = Reply(_text(str(data["title"]), str(data["body"])))
+    confirm = Reply(
+        "Xác nhận gửi?",
+        buttons=((Button("✅ Lên lịch gửi", "st:an:go"), Button("✖️ Hủy", "st:an:x")),),
+    )
+    return [Reply(intro), preview, confirm]
+
+
+def _parse_when(ctx: Ctx, value: str) -> dt.datetime | None:
+    match = WHEN_RE.match(value)
+    if not match:
+        return None
+    day, month, year, hour, minute = match.groups()
+    try:
+        when = dt.datetime(
+            int(year or ctx.now.year), int(month), int(day), int(hour), int(minute),
+            tzinfo=ctx.app.tz,
+        )  # fmt: skip
+    except ValueError:
+        return None
+    if year is None and when < ctx.now - dt.timedelta(days=1):
+        when = when.replace(year=when.year + 1)  # "05/01" typed in December means next year
+    return when
+
+
+async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
+    """Typed text for the announcement being written, or None when none is."""
+    data = await _state(ctx)
+    if data is None:
+        return None
+    step = data.get("step")
+    if step == "title":
+        if len(text) > MAX_TITLE:
+            return [Reply(f"Tiêu đề dài quá (tối đa {MAX_TITLE} ký tự). Gõ lại:")]
+        data.update(step="body", title=text)
+        await _save(ctx, data)
+        return [Reply("Gõ nội dung thông báo:")]
+    if step == "body":
+        if len(text) > MAX_BODY:
+            return [Reply(f"Nội dung dài quá (tối đa {MAX_BODY} ký tự). Gõ lại:")]
+        data.update(step="audience", body=text)
+        await _save(ctx, data)
+        return [_audience_reply(ctx, data)]
+    if step == "when":
+        when = _parse_when(ctx, text)
+        if when is None or when < ctx.now - dt.timedelta(minutes=1):
+            return [
+                Reply(
+                    "Chưa hiểu thời điểm (hoặc đã qua). Gõ ví dụ 25/12 08:00, hoặc bấm Gửi ngay."
+                )
+            ]
+        data.update(step="confirm", when=when.isoformat())
+        await _save(ctx, data)
+        return await _preview(ctx, data)
+    return None
+
+
+async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """``st:an:…`` buttons (the caller has checked the role)."""
+    action = args[0] if args else ""
+    if action == "cancel" and len(args) > 1 and args[1].isdigit():
+        return await _cancel(ctx, int(args[1]))
+    data = await _state(ctx)
+    if data is None:
+        return [Reply("Không có thông báo nào đang soạn. Gõ /thongbaomoi để bắt đầu.")]
+    topics = list(data.get("topics", []))  # type: ignore[call-overload]
+    communes = list(data.get("communes", []))  # type: ignore[call-overload]
+    if action == "a":
+        data.update(topics=[], communes=[])
+    elif action in ("t", "c") and len(args) > 1 and args[1].isdigit():
+        pool = [t.id for t in ctx.pack.topics] if action == "t" else _communes(ctx)
+        chosen = topics if action == "t" else communes
+        index = int(args[1])
+        if index < len(pool):
+            item = pool[index]
+            chosen.remove(item) if item in chosen else chosen.append(item)
+        data.update(topics=topics, communes=communes)
+    elif action == "ok":
+        data.update(step="when")
+        await _save(ctx, data)
+        return [_when_reply()]
+    elif action == "now":
+        data.update(step="confirm", when=ctx.now.isoformat())
+        await _save(ctx, data)
+        return await _preview(ctx, data)
+    elif action == "go" and data.get("step") == "confirm":
+        return await _schedule(ctx, data)
+    elif action == "x":
+        await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
+        return [Reply("Đã hủy thông báo.", edit=True)]
+    else:
+        return [Reply("Nút này không còn dùng được.")]
+    await _save(ctx, data)
+    return [_audience_reply(ctx, data)]
+
+
+async def _schedule(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
+    audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
+    recipients = await subscribers(ctx.session, audience)
+    when = dt.datetime.fromisoformat(str(data["when"]))
+    source = f"staff:{ctx.incoming.user_key}:{ctx.now.isoformat()}"
+    broadcast_id = await create_broadcast(
+        ctx.session, source=source, kind="announcement", title=str(data["title"]),
+        text=_text(str(data["title"]), str(data["body"])), recipients=recipients,
+        due_at=max(when, ctx.now), now=ctx.now,
+    )  # fmt: skip
+    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
+    detail = {
+        "broadcast": broadcast_id,
+        "title": data["title"],
+        "recipients": len(recipients),
+        "due_at": str(data["when"]),
+        "topics": data.get("topics"),
+        "communes": data.get("communes"),
+    }
+    await staff_db.audit(
+        ctx.session, ctx.incoming.user_key, "announcement.schedule", detail, now=ctx.now
+    )
+    return [
+        Reply(
+            f"✅ Đã lên lịch gửi tới {len(recipients)} người. Xem tiến độ hoặc hủy: /guitin",
+            edit=True,
+        )
+    ]
+
+
+async def progress(ctx: Ctx) -> list[Reply]:
+    """/guitin: recent broadcasts with sent / pending / failed / skipped, and cancel buttons."""
+    rows = (
+        await ctx.session.scalars(select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(8))
+    ).all()
+    if not rows:
+        return [Reply("Chưa có đợt gửi tin nào.")]
+    tally = await counts(ctx.session, [b.id for b in rows])
+    lines = ["Các đợt gửi gần đây:"]
+    buttons = []
+    for b in rows:
+        c = tally.get(b.id, {})
+        when = b.due_at.astimezone(ctx.app.tz).strftime("%H:%M %d/%m")
+        lines.append(
+            f"• {b.id}. {b.title or b.kind} ({when}, {b.status}): đã gửi {c.get('sent', 0)}, "
+            f"chờ {c.get('pending', 0) + c.get('sending', 0)}, lỗi {c.get('failed', 0)}, "
+            f"bỏ qua {c.get('skipped', 0)}"
+        )
+        if b.status == "running" and b.source.startswith("staff:") and c.get("sent", 0) == 0:
+            buttons.append((Button(f"Hủy đợt {b.id}", f"st:an:cancel:{b.id}"),))
+    return [Reply("\n".join(lines), buttons=tuple(buttons))]
+
+
+async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
+    broadcast = await ctx.session.get(BroadcastRow, broadcast_id)
+    if broadcast is None or broadcast.status != "running":
+        return [Reply("Đợt gửi này không còn hủy được.")]
+    result = await ctx.session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.broadcast_id == broadcast_id, DeliveryRow.status == "pending")
+        .values(status="skipped", error="cán bộ đã hủy")
+    )
+    broadcast.status = "cancelled"
+    broadcast.reason = f"hủy bởi {ctx.incoming.user_key}"
+    broadcast.finished_at = ctx.now
+    await staff_db.audit(
+        ctx.session, ctx.incoming.user_key, "announcement.cancel", {"broadcast": broadcast_id},
+        now=ctx.now,
+    )  # fmt: skip
+    cancelled = int(getattr(result, "rowcount", 0) or 0)
+    return [Reply(f"Đã hủy đợt {broadcast_id}: {cancelled} tin chưa gửi sẽ không gửi nữa.")]
