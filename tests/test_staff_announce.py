@@ -117,3 +117,27 @@ async def test_a_scheduled_announcement_can_be_cancelled(
     to(app, START + dt.timedelta(days=30))
     await Notifier(app, {"telegram": TelegramSender(bot)}, config()).tick()
     assert all("Họp phụ huynh" not in m["text"] for m in fake.sent)
+
+
+async def test_daily_digest_reaches_staff_once_and_old_questions_are_purged(
+    editor: App,
+    fake: FakeTelegram,
+    bot: Bot,
+) -> None:
+    app = editor
+    await dispatch(Incoming("telegram", EDITOR, EDITOR, command="start"), app)  # staff has a chat
+    for question in ("giá vé tàu hỏa", "gia ve tau hoa", "thư viện tỉnh mở cửa mấy giờ"):
+        await dispatch(Incoming("telegram", "31", "31", text=question), app)
+    to(app, START + dt.timedelta(days=1))  # 26/11 07:30: the digest of 25/11 is due
+    notifier = Notifier(app, {"telegram": TelegramSender(bot)}, config())
+    await notifier.tick()
+    await notifier.tick()  # a second tick makes no second digest
+    await fake.wait_for(lambda: any("Tóm tắt ngày 25/11/2026" in m["text"] for m in fake.sent))
+    digests = [m for m in fake.sent if "Tóm tắt ngày" in m["text"]]
+    assert len(digests) == 1 and int(digests[0]["chat"]["id"]) == int(EDITOR)
+    assert "3 câu hỏi" in digests[0]["text"] and "giá vé tàu hỏa (2)" in digests[0]["text"]
+
+    from bot.digest import purge_old_questions
+
+    to(app, START + dt.timedelta(days=181))
+    assert await purge_old_questions(app) == 3

@@ -46,6 +46,7 @@ class NotifySettings(BaseSettings):
     quiet_start: dt.time = Field(default=dt.time(21, 30), validation_alias="HOCTAP_QUIET_START")
     quiet_end: dt.time = Field(default=dt.time(7, 0), validation_alias="HOCTAP_QUIET_END")
     daily_at: dt.time = Field(default=dt.time(3, 0), validation_alias="HOCTAP_NOTIFY_DAILY_AT")
+    digest_at: dt.time = Field(default=dt.time(7, 30), validation_alias="HOCTAP_DIGEST_AT")
 
     _times = field_validator(
         "course_remind_at",
@@ -54,6 +55,7 @@ class NotifySettings(BaseSettings):
         "quiet_start",
         "quiet_end",
         "daily_at",
+        "digest_at",
         mode="before",
     )(_clock_time)
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
+from bot.digest import make_digest, purge_old_questions
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
@@ -111,6 +112,7 @@ class Notifier:
         made += await self._announcements(live)
         made += await self._reminders(live)
         made += await self._van_visits(live)
+        made += await make_digest(self.app, self.config.digest_at)
         return made
 
     async def _announcements(self, live: Live) -> int:
@@ -272,6 +274,8 @@ class Notifier:
     async def _daily_job(self) -> None:
         try:
             await self.close_past_reminders()
+            purged = await purge_old_questions(self.app)
+            log.info("retention: deleted %d logged questions", purged)
         except Exception:
             log.exception("daily notification job failed")
 

@@ -1,0 +1,84 @@
+"""Daily staff digest and data retention.
+
+The digest (yesterday's figures and the open unanswered groups) goes to every staff member
+who has talked to the bot, through the outbox, once a day at ``HOCTAP_DIGEST_AT`` (local).
+It is made by the scheduler's tick, so a digest that fell due while the bot was down is sent
+when it comes back. Logged questions older than ``HOCTAP_RETENTION_DAYS`` are deleted daily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import stats
+from bot.app import App
+from bot.inbox import group_questions
+from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
+from db import staff as staff_db
+from db.models import QuestionLogRow, StaffRow, UserRow
+
+
+async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> list[Recipient]:
+    """(user_pk, channel, chat_id) of staff who have a chat with the bot."""
+    keys = [tuple(k.split(":", 1)) for k in initial_admins if ":" in k]
+    staff_keys = (await session.execute(select(StaffRow.channel, StaffRow.user_id))).all()
+    keys += [(c, u) for c, u in staff_keys]
+    if not keys:
+        return []
+    rows = await session.execute(
+        select(UserRow.id, UserRow.channel, UserRow.chat_id).where(
+            or_(*[tuple_(UserRow.channel, UserRow.user_id) == key for key in keys])
+        )
+    )
+    return [(pk, channel, chat) for pk, channel, chat in rows]
+
+
+async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
+    """Yesterday's numbers and the open unanswered groups, in Vietnamese."""
+    tz = app.tz
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    figures = await stats.collect(session, start + dt.timedelta(hours=23, minutes=59), tz, days=1)
+    asked = figures.total
+    lines = [f"🗓 Tóm tắt ngày {day:%d/%m/%Y}: {asked} câu hỏi"]
+    if asked:
+        lines.append(
+            f"Trả lời được {figures.share('answered'):.0%}, "
+            f"hỏi lại {figures.share('clarified'):.0%}, "
+            f"chưa trả lời được {figures.share('fallback'):.0%}."
+        )
+    rows = await staff_db.open_questions(session, start - dt.timedelta(days=6))
+    groups = group_questions([(r.id, r.text) for r in rows])
+    fresh = [g for g in groups if any(r.at >= start for r in rows if r.id in g.row_ids)]
+    if fresh:
+        lines.append(f"Câu hỏi chưa trả lời mới ({len(fresh)} nhóm), xử lý bằng /chuatraloi:")
+        lines += [f"• {g.text} ({g.count})" for g in fresh[:5]]
+    return "\n".join(lines)
+
+
+async def make_digest(app: App, at: dt.time) -> bool:
+    """Create today's digest broadcast once it is due; True when one was made."""
+    now = app.now()
+    if now.time() < at:
+        return False
+    source = f"digest:{now.date().isoformat()}"
+    async with app.sessions.begin() as session:
+        if await broadcast_exists(session, source):
+            return False
+        recipients = await staff_recipients(session, app.settings.staff_ids)
+        text = await digest_text(session, app, now.date() - dt.timedelta(days=1))
+        made = await create_broadcast(
+            session, source=source, kind="digest", title="Tóm tắt hằng ngày", text=text,
+            recipients=recipients, due_at=now, now=now,
+        )  # fmt: skip
+    return made is not None
+
+
+async def purge_old_questions(app: App) -> int:
+    """Delete logged questions older than the retention period; return how many."""
+    cutoff = app.now() - dt.timedelta(days=app.settings.retention_days)
+    async with app.sessions.begin() as session:
+        result = await session.execute(delete(QuestionLogRow).where(QuestionLogRow.at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
