@@ -6,6 +6,7 @@ The assertions are on what the fake server received: structure and key facts, no
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import COMMANDS
 from bot.settings import Settings
 from handlers.types import Button, Incoming, Reply
@@ -128,9 +130,25 @@ async def test_question_without_diacritics_gets_opening_hours(bot: FakeTelegram)
     reply = await say(bot, "thu vien tinh may gio mo cua")
     assert "07:30" in reply["text"]
     assert "Thư viện tỉnh" in reply["text"]
-    methods = [c.method for c in bot.calls if c.method in ("sendChatAction", "sendMessage")]
+    # answered in milliseconds: a "typing…" action would only cost a request
+    assert not bot.actions
+
+
+async def test_slow_answer_shows_typing_first(
+    fake: FakeTelegram, env: tuple[Settings, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_channel, "TYPING_AFTER", 0.05)
+    settings, app = env
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await asyncio.sleep(0.3)
+        return [Reply("xong")]
+
+    async with polling_bot(app, settings, dispatch=Recorder(slow)):
+        await say(fake, "câu hỏi khó")
+    methods = [c.method for c in fake.calls if c.method in ("sendChatAction", "sendMessage")]
     assert methods == ["sendChatAction", "sendMessage"]
-    assert bot.actions[0]["action"] == "typing"
+    assert fake.actions[0]["action"] == "typing"
 
 
 async def test_clarify_choice_is_answered(bot: FakeTelegram) -> None:

@@ -49,6 +49,17 @@ T = TypeVar("T")
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096 characters after entity parsing
 MAX_RETRY_AFTER = 10.0  # seconds we are willing to wait to deliver an interactive reply
+TYPING_AFTER = 0.3  # seconds: "typing…" only for answers that are not ready by then
+
+# Throughput (see benchmarks/bench_telegram.py). httpcore's pool does O(connections²) work on
+# every request start and end and O(queued × connections) while requests wait for a connection,
+# so the pool stays small and the handlers never outnumber it: an update holds at most two
+# connections at once (the deferred chat action and the answer). PTB's defaults (256 concurrent
+# updates, 256 connections, a 1 s pool timeout) cost milliseconds of CPU per request under load
+# and fail with "Pool timeout" in a burst.
+MAX_CONCURRENT_UPDATES = 32
+CONNECTION_POOL_SIZE = 2 * MAX_CONCURRENT_UPDATES + 8  # + jobs and broadcasts on the same bot
+POOL_TIMEOUT = 10.0  # seconds a request may wait for a free connection before TimedOut
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Bắt đầu và menu chính"),
@@ -241,17 +252,29 @@ class TelegramChannel:
         self.dispatch = dispatch
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A message: show "typing" for free text while the answer is prepared, then send it."""
+        """A message: for free text whose answer takes a while, show "typing"; then answer.
+
+        Most answers are ready in a few milliseconds, when a chat action would only cost a
+        request; it is sent once the answer has taken ``TYPING_AFTER`` seconds.
+        """
         incoming = to_incoming(update, context.bot)
         if incoming is None or update.effective_chat is None:
             return
         chat_id = update.effective_chat.id
-        typing = None
+        typing: list[asyncio.Task[None]] = []
+        timer = None
         if incoming.text is not None:
-            typing = asyncio.create_task(self._typing(context.bot, chat_id))
-        replies = await self.dispatch(incoming, self.app)
-        if typing is not None:
-            await typing  # keep the order: the chat action reaches Telegram before the answer
+            timer = asyncio.get_running_loop().call_later(
+                TYPING_AFTER,
+                lambda: typing.append(asyncio.create_task(self._typing(context.bot, chat_id))),
+            )
+        try:
+            replies = await self.dispatch(incoming, self.app)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        for task in typing:
+            await task  # keep the order: the chat action reaches Telegram before the answer
         await self._deliver(context.bot, chat_id, replies, pressed=None)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -334,7 +357,9 @@ def build_telegram(
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
-        .concurrent_updates(True)
+        .concurrent_updates(MAX_CONCURRENT_UPDATES)
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(POOL_TIMEOUT)
         .post_init(_post_init)
     )
     if settings.telegram_api_base_url:
