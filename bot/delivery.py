@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from handlers.types import Reply
+if TYPE_CHECKING:
+    from handlers.types import Reply
 
 Status = Literal["sent", "retry", "blocked", "failed", "skipped"]
 

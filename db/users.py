@@ -15,26 +15,27 @@ from db.models import FeedbackRow, QuestionLogRow, UserRow
 async def touch_user(
     session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
 ) -> UserRow:
-    """The user's row, created on first contact; ``last_seen`` updated.
+    """The user's row, created on first contact; ``last_seen`` and ``chat_id`` updated.
 
-    An upsert (``INSERT … ON CONFLICT DO NOTHING``), so a person's simultaneous first messages,
-    handled concurrently or by different instances, never collide on the unique key.
+    One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``), so a person's simultaneous
+    first messages, handled concurrently or by different instances, never collide.
     """
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    await session.execute(
+    stmt = (
         insert(UserRow)
         .values(
             channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
             window_count=0,
         )
-        .on_conflict_do_nothing(index_elements=["channel", "user_id"])
+        .on_conflict_do_update(
+            index_elements=["channel", "user_id"], set_={"last_seen": now, "chat_id": chat_id}
+        )
+        .returning(UserRow)
     )  # fmt: skip
     row = await session.scalar(
-        select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+        select(UserRow).from_statement(stmt).execution_options(populate_existing=True)
     )
     assert row is not None
-    row.last_seen = now
-    row.chat_id = chat_id
     return row
 
 

@@ -137,7 +137,7 @@ async def test_daily_digest_reaches_staff_once_and_old_questions_are_purged(
     assert len(digests) == 1 and int(digests[0]["chat"]["id"]) == int(EDITOR)
     assert "3 câu hỏi" in digests[0]["text"] and "giá vé tàu hỏa (2)" in digests[0]["text"]
 
-    from bot.digest import purge_old_questions
+    from bot.notify.digest import purge_old_questions
 
     to(app, START + dt.timedelta(days=181))
     assert await purge_old_questions(app) == 3

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
-from bot.digest import make_digest, purge_old_questions
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
+from bot.notify.digest import make_digest, purge_old_questions
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
 from bot.notify.reminders import day_label, event_start, reminder_text, slots
 from bot.notify.subscriptions import audience_filter, subscribers

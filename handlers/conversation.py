@@ -1,0 +1,229 @@
+"""The conversation, channel-agnostic: ``dispatch(incoming, app) -> [Reply]``.
+
+One ordered table decides who handles what (see ``ROUTES``). Order matters: what the platform
+delivered that we cannot read is answered first, then files, locations, button presses,
+commands, and last free text, which goes to the answering engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.app import App
+from db.staff import mark_disliked, role_of
+from db.users import count_message, record_feedback, touch_user
+from handlers import ask, menu, places, privacy, staff, subscriptions
+from handlers.context import Ctx, resolve
+from handlers.texts import t
+from handlers.types import Button, Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+async def _unsupported(ctx: Ctx) -> list[Reply]:
+    return [Reply(ctx.t("unsupported"))]
+
+
+async def _document(ctx: Ctx) -> list[Reply]:
+    """Only staff may upload (content spreadsheets); a citizen's file gets a polite no."""
+    if staff.allowed(ctx.role, "editor"):
+        return await staff.upload(ctx)
+    return [Reply(ctx.t("document_citizen"))]
+
+
+async def _location(ctx: Ctx) -> list[Reply]:
+    assert ctx.incoming.location is not None
+    return await places.nearest(ctx, *ctx.incoming.location)
+
+
+async def _location_command(ctx: Ctx) -> list[Reply]:
+    """/location LAT LON (the terminal's way to share a place)."""
+    args = ctx.incoming.args
+    try:
+        lat, lon = float(args[0].replace(",", ".")), float(args[1].replace(",", "."))
+    except (IndexError, ValueError):
+        return [Reply(ctx.t("location_bad"))]
+    return await places.nearest(ctx, lat, lon)
+
+
+async def _lang(ctx: Ctx) -> list[Reply]:
+    choice = (ctx.incoming.args[0].lower() if ctx.incoming.args else "")[:2]
+    if choice in ("vi", "en"):
+        ctx.user.language = choice
+        return [Reply(t("lang_set", choice), buttons=menu.main_buttons(ctx))]
+    buttons = ((Button("Tiếng Việt", "lang:vi"), Button("English", "lang:en")),)
+    return [Reply(ctx.t("lang_pick"), buttons=buttons)]
+
+
+COMMANDS: dict[str, Handler] = {
+    "start": menu.start,
+    "help": menu.help_,
+    "trogiup": menu.help_,
+    "menu": menu.main_menu,
+    "lophoc": menu.topics,
+    "giomocua": menu.libraries,
+    "xethuvien": menu.van,
+    "hoidap": menu.faq_list,
+    "thongbao": subscriptions.menu,
+    "huy": subscriptions.stop_all,
+    "lang": _lang,
+    "location": _location_command,
+    "quyenriengtu": privacy.notice,
+    "xoadulieu": privacy.ask_erase,
+}
+
+
+async def _command(ctx: Ctx) -> list[Reply]:
+    name = ctx.incoming.command or ""
+    if name in staff.COMMANDS:
+        least, handler = staff.COMMANDS[name]
+        if staff.allowed(ctx.role, least):
+            return await handler(ctx)
+    # An unknown command, or a staff command from someone who is not, gets the ordinary help.
+    return await COMMANDS.get(name, menu.help_)(ctx)
+
+
+async def _button(ctx: Ctx) -> list[Reply]:
+    """Route a pressed button by its data prefix."""
+    data = resolve(ctx.incoming.button or "", ctx.pack)
+    if data is None:
+        return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+    head, _, rest = data.partition(":")
+    if head == "st":
+        replies = await staff.button(ctx, data)
+        return replies if replies is not None else await menu.help_(ctx)
+    if head == "pv":
+        return await (privacy.erase(ctx) if rest == "erase" else privacy.keep(ctx))
+    if head == "m":
+        section, _, page = rest.partition(":")
+        if section == "courses":
+            return await menu.topics(ctx, edit=True)
+        if section == "hours":
+            return await menu.libraries(ctx, edit=True)
+        if section == "van":
+            return await menu.van(ctx, edit=True)
+        if section == "faq":
+            return await menu.faq_list(ctx, int(page) if page.isdigit() else 0, edit=True)
+        if section == "notify":
+            return await subscriptions.menu(ctx, edit=True)
+        return await menu.main_menu(ctx, edit=True)
+    if head == "v":
+        return await menu.commune(ctx, rest)
+    if head in ("n", "rm", "rmx"):
+        return await subscriptions.on_button(ctx, data)
+    if head == "lang":
+        ctx.incoming = dataclasses.replace(ctx.incoming, args=(rest,))
+        return await _lang(ctx)
+    if head == "fb":
+        helpful, _, faq_id = rest.partition(":")
+        await record_feedback(
+            ctx.session, user_pk=ctx.user.id, ref=f"faq:{faq_id}", helpful=helpful == "1",
+            now=ctx.now,
+        )  # fmt: skip
+        if helpful == "1":
+            return [Reply(ctx.t("thanks_feedback"), notice=ctx.t("thanks_feedback"))]
+        await mark_disliked(ctx.session, ctx.user.id, faq_id)
+        return [Reply(ctx.t("feedback_bad", contact=ctx.pack.info.contact))]
+    if head in ("faq", "course", "topic", "library", "center", "stop"):
+        answer = ctx.live.engine.render(data, ctx.now)
+        if answer.kind == "fallback":
+            return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+        # Browsing edits the menu message; an answer picked from a clarify list is new.
+        return [menu.item_reply(ctx, data, answer, edit=head in ("topic", "library", "course"))]
+    return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+
+
+async def _text(ctx: Ctx) -> list[Reply]:
+    text = (ctx.incoming.text or "").strip()
+    if not text:
+        return [Reply(ctx.t("empty"))]
+    if ctx.role is not None:
+        replies = await staff.dialog_text(ctx, text)
+        if replies is not None:
+            return replies
+    return await ask.free_text(ctx, text)
+
+
+Route = tuple[Callable[[Incoming], bool], Handler]
+
+# Note: order matters. The first route whose test matches handles the message.
+ROUTES: list[Route] = [
+    (lambda m: m.unsupported is not None, _unsupported),
+    (lambda m: m.document is not None, _document),
+    (lambda m: m.location is not None, _location),
+    (lambda m: m.button is not None, _button),
+    (lambda m: m.command is not None, _command),
+    (lambda m: True, _text),
+]
+
+
+DB_RETRIES = 3
+DB_RETRY_DELAY = 0.5
+
+
+def _kind(incoming: Incoming) -> str:
+    for kind in ("unsupported", "document", "location", "button", "command", "text"):
+        if getattr(incoming, kind) is not None:
+            return kind
+    return "text"
+
+
+async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
+    """Answer one incoming message; never raises (an error gets an apology).
+
+    A database that is briefly unavailable is retried a few times before apologising.
+    """
+    started = time.perf_counter()
+    app.metrics.updates.labels(incoming.channel, _kind(incoming)).inc()
+    try:
+        for attempt in range(DB_RETRIES):
+            try:
+                return await _dispatch(incoming, app)
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if attempt == DB_RETRIES - 1:
+                    raise
+                log.warning("database unavailable (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(DB_RETRY_DELAY * (attempt + 1))
+    except Exception:
+        log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
+    finally:
+        app.metrics.latency.observe(time.perf_counter() - started)
+    return [Reply(t("error", "vi"))]
+
+
+async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
+    live = await app.require_live()
+    now = app.now()
+    async with app.sessions.begin() as session:
+        user = await touch_user(
+            session,
+            channel=incoming.channel,
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            now=now,
+        )
+        role = await role_of(session, incoming.channel, incoming.user_id, app.settings.staff_ids)
+        ctx = Ctx(
+            app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
+        )
+        if role is None:
+            flood = count_message(user, now, app.settings.flood_per_minute)
+            if flood != "ok":
+                # Too many messages this minute: say so once, then stay quiet until it passes.
+                return [Reply(ctx.t("flood"))] if flood == "warn" else []
+        replies: list[Reply] = []
+        for test, handler in ROUTES:
+            if test(incoming):
+                replies = await handler(ctx)
+                break
+    if ctx.content_changed:
+        await app.refresh(force=True)  # committed: this instance answers from it at once
+    return replies
