@@ -26,7 +26,9 @@ from tests.understanding_helpers import (
 )
 
 NOW = dt.datetime(2026, 12, 2, 9, 0)
-TABLES = [(DEV_PACK, DEV_QUESTIONS)] + [(p, p / "questions.csv") for p in sorted(PACKS.iterdir())]
+TABLES = [(DEV_PACK, DEV_QUESTIONS)] + [
+    (p, p / "questions.csv") for p in sorted(PACKS.iterdir()) if (p / "questions.csv").is_file()
+]
 
 
 def dev() -> Engine:

@@ -91,7 +91,9 @@ def calibration() -> dict[str, float]:
     import bot.understanding.engine as engine_module
 
     tables = [(DEV_PACK, DEV_QUESTIONS)] + [
-        (p, p / "questions.csv") for p in sorted(PACKS.iterdir())
+        (p, p / "questions.csv")
+        for p in sorted(PACKS.iterdir())
+        if (p / "questions.csv").is_file()
     ]
     best_in: list[float] = []
     best_out: list[float] = []

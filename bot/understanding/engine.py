@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter, mul
 from zoneinfo import ZoneInfo
 
 from bot.pack.models import Course, Pack, Stop
@@ -21,6 +24,7 @@ Phrase = tuple[str, ...]
 FAQ_WEIGHTS = {"question": 1.0, "alternate": 1.0, "tags": 0.6, "answer": 0.3}
 MOBILE_DAYS = 14
 ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
+FAQ_OFFERS = 8  # more than decide() ever looks at (the best, the runner-up, three suggestions)
 LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
 DATE_WORDS = (
     "hom nay mai kia mot qua bay gio hien tai luc nay thu hai ba tu nam sau bay chu nhat "
@@ -58,15 +62,23 @@ class Parsed:
     def find(self, phrases: Iterable[str]) -> frozenset[int]:
         """Positions covered by any of the folded phrases."""
         out: set[int] = set()
+        folds = self.folds
         for phrase in phrases:
-            out |= _spans(self.folds, tuple(phrase.split()))
+            words = _split(phrase)
+            if words and words[0] in folds:
+                out |= _spans(folds, words)
         return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _split(phrase: str) -> Phrase:
+    return tuple(phrase.split())
 
 
 def _spans(folds: Sequence[str], phrase: Phrase) -> set[int]:
     n = len(phrase)
     out: set[int] = set()
-    if n == 0:
+    if n == 0 or phrase[0] not in folds:
         return out
     for i in range(len(folds) - n + 1):
         if tuple(folds[i : i + n]) == phrase:
@@ -274,33 +286,55 @@ class Engine:
     # -- scoring text items ----------------------------------------------------------------
 
     def text_scores(
-        self, q: Parsed, neutrals: Sequence[frozenset[int]]
+        self,
+        q: Parsed,
+        neutrals: Sequence[frozenset[int]],
+        kinds: Sequence[tuple[str, ...] | None] | None = None,
     ) -> list[dict[str, tuple[float, float]]]:
         """(score, dcov) of every FAQ, class and topic sharing words with the question, once per
-        set of neutral positions (syllables already explained by the intent)."""
+        set of neutral positions (syllables already explained by the intent); ``kinds``, when
+        given, limits each set's result to refs starting with one of its prefixes."""
         folds = {q.folds[i] for i in q.content}
         qbigrams = set(bigrams(q.folds))
-        numbers = self.index.candidates([*folds, *qbigrams])
+        index = self.index
+        numbers = index.candidates(folds | qbigrams)
         credit: dict[str, dict[int, float]] = defaultdict(dict)
         dcov: dict[str, float] = defaultdict(float)
         bonus: dict[str, float] = defaultdict(float)
         weights = {i: self.weight(q, i) for i in q.content}
-        index = self.index
+        # Per folded content syllable: its positions, as typed, marked, weight when unmarked.
+        asked: dict[str, list[tuple[int, str, bool, float]]] = defaultdict(list)
+        for i in q.content:
+            t = q.tokens[i]
+            asked[t.fold].append((i, t.acc, t.marked, index.token_weight(t)))
+        wanted_folds = asked.keys()
+        idf = index.idf
+        known = index.known_features()
+        features = index.features
         for number in numbers:
-            doc = index.docs[number]
-            got = credit[doc.ref]
-            for i in q.content:
-                if q.folds[i] in doc.forms:
-                    factor = index.credit(q.tokens[i], doc)
+            ref, dw, forms, foldset, total, terms = known.get(number) or features(number)
+            got = credit[ref]
+            for f in wanted_folds & forms.keys():
+                accs, have = forms[f]
+                for i, acc, marked, wanted in asked[f]:
+                    # How well the document has the syllable (see TextIndex.credit).
+                    if marked:
+                        factor = 1.0 if acc in accs else 0.6
+                    elif wanted:
+                        factor = min(1.0, have / wanted)
+                    else:
+                        factor = 1.0
                     if factor:
-                        got[i] = max(got.get(i, 0.0), doc.weight * factor)
-            if doc.weight >= 0.9:
-                total = index.doc_total[number]
+                        value = dw * factor
+                        if value > got.get(i, 0.0):
+                            got[i] = value
+            if dw >= 0.9:
                 if total:
-                    hit = sum(index.weight(f) for f in set(doc.folds) if f in folds)
-                    dcov[doc.ref] = max(dcov[doc.ref], hit / total)
-                if qbigrams & doc.terms:
-                    bonus[doc.ref] = 0.06
+                    hit = sum(map(idf.__getitem__, foldset & folds)) / total
+                    if hit > dcov[ref]:
+                        dcov[ref] = hit
+                if not qbigrams.isdisjoint(terms):
+                    bonus[ref] = 0.06
         # A class also answers to its topic's name and synonyms.
         for ref in list(credit):
             if ref.startswith("course:"):
@@ -308,16 +342,19 @@ class Engine:
                 for i, c in credit.get(topic_ref, {}).items():
                     credit[ref][i] = max(credit[ref].get(i, 0.0), 0.9 * c)
         results: list[dict[str, tuple[float, float]]] = []
-        for neutral in neutrals:
-            positions = [i for i in q.content if i not in neutral]
-            total = sum(weights[i] for i in positions)
+        scored = [(ref, got, dcov[ref]) for ref, got in credit.items() if dcov.get(ref, 0.0) > 0]
+        for neutral, prefixes in zip(neutrals, kinds or [None] * len(neutrals), strict=True):
+            total = sum(w for i, w in weights.items() if i not in neutral)
             out: dict[str, tuple[float, float]] = {}
             if total > 0:
-                for ref, got in credit.items():
-                    d = dcov.get(ref, 0.0)
-                    if d <= 0:
+                for ref, got, d in scored:
+                    if prefixes is not None and not ref.startswith(prefixes):
                         continue
-                    qcov = sum(weights[i] * got.get(i, 0.0) for i in positions) / total
+                    if neutral.isdisjoint(got):
+                        qcov = sum(map(mul, map(weights.__getitem__, got), got.values())) / total
+                    else:
+                        qcov = sum(weights[i] * c for i, c in got.items() if i not in neutral)
+                        qcov /= total
                     if qcov > 0:
                         out[ref] = (min(1.0, qcov**0.65 * d**0.35 + bonus.get(ref, 0.0)), d)
             results.append(out)
@@ -437,10 +474,20 @@ class Engine:
             frozenset().union(*(h.positions for h in center_hits)) if center_hits else frozenset()
         )
         neutral = course_pos | (fee_pos if course_pos else frozenset()) | filter_pos | center_pos
-        course_scores, faq_scores = self.text_scores(q, [neutral, frozenset()])
-        for ref, (score, _) in faq_scores.items():
-            if ref.startswith("faq:") and score >= 0.2:
-                offer("faq", ref, score)
+        course_scores, faq_scores = self.text_scores(
+            q, [neutral, frozenset()], [("course:", "topic:"), ("faq:",)]
+        )
+        faq_offers = [
+            (ref, score)
+            for ref, (score, _) in faq_scores.items()
+            if score >= 0.2 and ref.startswith("faq:")
+        ]
+        if len(faq_offers) > FAQ_OFFERS:
+            # decide() looks at the best few only; the rest would be sorted for nothing.
+            keep = {ref for ref, _ in heapq.nlargest(FAQ_OFFERS, faq_offers, key=itemgetter(1))}
+            faq_offers = [item for item in faq_offers if item[0] in keep]
+        for ref, score in faq_offers:
+            offer("faq", ref, score)
         free_only = bool(q.find(("mien phi",)))
         adjusted: dict[str, float] = {}
         for ref, (score, d) in course_scores.items():

@@ -3,12 +3,13 @@ bigrams, phrase lookup for named things, and spelling correction of unknown syll
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -146,6 +147,16 @@ _AMBIGUOUS_FOLDS = frozenset(
     ]
 )
 STOP_FOLD: frozenset[str] = frozenset(fold(w) for w in STOP_ACC) - _AMBIGUOUS_FOLDS
+# One set for both rules of :func:`is_stop`: a marked syllable is looked up as typed, an unmarked
+# one by its folded form (equal to what was typed), and no unmarked word is in the marked part.
+_STOP_ANY: frozenset[str] = frozenset(w for w in STOP_ACC if fold(w) != w) | STOP_FOLD
+
+# Candidate search: a term in more than this share of the documents (and in more than
+# COMMON_POSTINGS of them) only adds weight to documents already found by rarer terms, once there
+# are enough of those (like a search engine's cut-off frequency): its documents are not all
+# ranked. Small packs never reach it.
+COMMON_SHARE = 0.01
+COMMON_POSTINGS = 150
 
 
 def is_stop(token: Token) -> bool:
@@ -158,16 +169,41 @@ def bigrams(folds: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(folds)]
 
 
-@dataclass(frozen=True)
-class Doc:
-    """One searchable text: which item it belongs to, how much it counts, its terms."""
+class Doc(NamedTuple):
+    """One searchable text: which item it belongs to, how much it counts, its syllables as typed
+    (accented), its content syllables (folded) and its bigram terms. Only strings and tuples, so
+    that a large index adds nothing to the garbage collector's work; what scoring needs beyond
+    that is made on first use by :meth:`TextIndex.features`."""
 
     ref: str
     weight: float
+    accs: tuple[str, ...]
     folds: tuple[str, ...]
-    accs: frozenset[str]
+    grams: tuple[str, ...]
+
+    @property
+    def forms(self) -> dict[str, frozenset[str]]:
+        """Folded syllable -> the accented forms it has in this text."""
+        forms: dict[str, set[str]] = {}
+        for a in self.accs:
+            forms.setdefault(fold(a), set()).add(a)
+        return {k: frozenset(v) for k, v in forms.items()}
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """What the inverted index knows the text by: content syllables and bigrams."""
+        return frozenset(self.folds).union(self.grams)
+
+
+class DocFeatures(NamedTuple):
+    """A document as scoring sees it (see :meth:`TextIndex.features`)."""
+
+    ref: str
+    weight: float
+    forms: dict[str, tuple[frozenset[str], float]]
+    foldset: frozenset[str]
+    total: float
     terms: frozenset[str]
-    forms: dict[str, frozenset[str]]
 
 
 @dataclass
@@ -175,71 +211,103 @@ class TextIndex:
     """Documents with IDF weights and an inverted index from term to documents."""
 
     docs: list[Doc] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    postings: dict[str, tuple[int, ...]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
     vocab: list[str] = field(default_factory=list)
     vocab_set: frozenset[str] = frozenset()
     acc_idf: dict[str, float] = field(default_factory=dict)
-    doc_total: list[float] = field(default_factory=list)
     fold_max: dict[str, float] = field(default_factory=dict)
+    acc_df: Counter[str] = field(default_factory=Counter)
+    common: int = 1
+    _features: dict[int, DocFeatures] = field(default_factory=dict)
+    _sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    _corrections: dict[str, str | None] = field(default_factory=dict)
+    _lists: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    _seen: list[str] = field(default_factory=list)  # distinct accented syllables of each doc
 
     def add(self, ref: str, tokens: Sequence[Token], weight: float = 1.0) -> None:
-        """Index one text of an item."""
-        forms: dict[str, set[str]] = {}
-        content: list[str] = []
-        stops: set[str] = set()
-        for t in tokens:
-            forms.setdefault(t.fold, set()).add(t.acc)
-            if is_stop(t):
-                stops.add(t.fold)
-            else:
-                content.append(t.fold)
-        all_folds = [t.fold for t in tokens]
-        folds = tuple(content) or tuple(all_folds)
-        if not folds:
+        """Index one text of an item (tokens as made by tokenize(), so fold(acc) == fold)."""
+        if not tokens:
             return
-        terms = frozenset(folds) | frozenset(
-            f"{a}_{b}"
-            for a, b in itertools.pairwise(all_folds)
-            if a not in stops or b not in stops
-        )
-        self.docs.append(
-            Doc(
-                ref,
-                weight,
-                folds,
-                frozenset(t.acc for t in tokens),
-                terms,
-                {k: frozenset(v) for k, v in forms.items()},
+        accs = tuple([t.acc for t in tokens])
+        all_folds = [t.fold for t in tokens]
+        stops = _STOP_ANY.intersection(accs)
+        if stops:
+            # A bigram of two function words is no evidence.
+            stop_folds = {fold(a) for a in stops}
+            folds = tuple([f for f, a in zip(all_folds, accs, strict=True) if a not in stops])
+            folds = folds or tuple(all_folds)
+            grams = tuple(
+                [
+                    a + "_" + b
+                    for a, b in itertools.pairwise(all_folds)
+                    if a not in stop_folds or b not in stop_folds
+                ]
             )
-        )
+        else:
+            folds = tuple(all_folds)
+            grams = tuple([a + "_" + b for a, b in itertools.pairwise(all_folds)])
+        number = len(self.docs)
+        self.docs.append(Doc(ref, weight, accs, folds, grams))
+        terms = set(folds).union(grams)
+        # postings[term].append(number) for every term, looped in C (a hot path of build()).
+        deque(map(list.append, map(self._lists.__getitem__, terms), repeat(number)), maxlen=0)
+        self._seen.extend(set(accs))
 
     def finish(self) -> None:
-        """Compute IDF and postings once every document is in."""
-        df: dict[str, int] = defaultdict(int)
-        for number, doc in enumerate(self.docs):
-            for term in doc.terms:
-                df[term] += 1
-                self.postings[term].append(number)
+        """Compute IDF once every document is in (again after more are added)."""
+        # Tuples of ints: the garbage collector stops tracking them.
+        for t, p in self._lists.items():
+            self.postings[t] = self.postings.get(t, ()) + tuple(p)
+        self._lists.clear()
+        self.acc_df.update(self._seen)
+        self._seen.clear()
         n = max(len(self.docs), 1)
-        self.idf = {t: math.log(1.0 + n / c) for t, c in df.items()}
-        self.max_idf = math.log(1.0 + n) + 0.5
-        acc_df: dict[str, int] = defaultdict(int)
-        for doc in self.docs:
-            for acc in doc.accs:
-                acc_df[acc] += 1
-        self.acc_idf = {a: math.log(1.0 + n / c) for a, c in acc_df.items()}
+        log = math.log
+        self.idf = {t: log(1.0 + n / len(p)) for t, p in self.postings.items()}
+        self.max_idf = log(1.0 + n) + 0.5
+        self.acc_idf = {a: log(1.0 + n / c) for a, c in self.acc_df.items()}
+        self.fold_max = {}
         for a, w in self.acc_idf.items():
             f = fold(a)
-            self.fold_max[f] = max(self.fold_max.get(f, 0.0), w)
-        self.doc_total = [sum(self.weight(f) for f in set(d.folds)) for d in self.docs]
-        self.vocab = sorted(t for t in df if "_" not in t and len(t) >= 3)
-        self.vocab_set = frozenset(df)
+            if w > self.fold_max.get(f, 0.0):
+                self.fold_max[f] = w
+        self.vocab = sorted(t for t in self.postings if "_" not in t and len(t) >= 3)
+        self.vocab_set = frozenset(self.postings)
+        self.common = max(COMMON_POSTINGS, int(n * COMMON_SHARE))
+        self._features.clear()
+        self._sets.clear()
+        self._corrections.clear()
 
     def weight(self, term: str) -> float:
         """IDF of a term; unknown terms weigh the most (they are what the user asks about)."""
         return self.idf.get(term, self.max_idf)
+
+    def features(self, number: int) -> DocFeatures:
+        """What scoring needs of a document, made on its first use and kept: its item and
+        weight, folded syllable -> (accented forms, IDF of the rarest form), its distinct content
+        syllables, their summed IDF, and all its terms."""
+        found = self._features.get(number)
+        if found is None:
+            doc = self.docs[number]
+            acc_idf = self.acc_idf
+            forms = {
+                f: (accs, max(acc_idf.get(a, 0.0) for a in accs)) for f, accs in doc.forms.items()
+            }
+            foldset = frozenset(doc.folds)
+            total = sum(self.idf[f] for f in foldset)
+            found = DocFeatures(doc.ref, doc.weight, forms, foldset, total, doc.terms)
+            self._features[number] = found
+        return found
+
+    def known_features(self) -> Mapping[int, DocFeatures]:
+        """The documents whose :meth:`features` are made already (read-only view)."""
+        return self._features
+
+    def doc_total(self, number: int) -> float:
+        """Summed IDF of a document's distinct content syllables."""
+        return self.features(number).total
 
     def token_weight(self, token: Token) -> float:
         """Weight of a question syllable: its accented form when typed with marks, else the
@@ -253,6 +321,10 @@ class TextIndex:
         forms = doc.forms.get(token.fold)
         if not forms:
             return 0.0
+        return self.form_credit(token, forms)
+
+    def form_credit(self, token: Token, forms: frozenset[str]) -> float:
+        """:meth:`credit` given the accented forms a document has of the token's syllable."""
         if token.marked:
             return 1.0 if token.acc in forms else 0.6
         wanted = self.token_weight(token)
@@ -263,19 +335,59 @@ class TextIndex:
         """Closest known syllable to an unknown one ('thư vienn' typos), or None."""
         if len(fold) < 5 or fold in self.vocab_set or not self.vocab:
             return None
+        if fold in self._corrections:
+            return self._corrections[fold]
         found = process.extractOne(fold, self.vocab, scorer=fuzz.ratio, score_cutoff=84)
-        return str(found[0]) if found else None
+        better = str(found[0]) if found else None
+        if len(self._corrections) < 4096:
+            self._corrections[fold] = better
+        return better
+
+    def posting_set(self, term: str) -> frozenset[int]:
+        """The documents of a term as a set (made on first use, for C-speed set algebra)."""
+        found = self._sets.get(term)
+        if found is None:
+            found = self._sets[term] = frozenset(self.postings.get(term, ()))
+        return found
 
     def candidates(self, terms: Iterable[str], limit: int = 150) -> list[int]:
-        """Documents sharing the rarest query terms, best first (bounded work per query)."""
-        scores: dict[int, float] = defaultdict(float)
-        for term in sorted(set(terms), key=lambda t: -self.weight(t)):
-            plist = self.postings.get(term)
-            if not plist:
+        """Documents sharing the rarest query terms, best first (bounded work per query).
+
+        Terms are taken rarest first; a document's score is the summed IDF of the terms it has.
+        A very common term (see ``COMMON_SHARE``) brings in new documents only while fewer than
+        ``limit`` have been found; after that it only adds to the score of those found."""
+        postings = self.postings
+        idf = self.idf
+        found = sorted(((idf[t], t) for t in set(terms) if t in idf), reverse=True)
+        scores: dict[int, float] = {}
+        for w, term in found:
+            plist = postings[term]
+            if not scores:
+                scores = dict.fromkeys(plist, w)
                 continue
-            w = self.weight(term)
-            if len(plist) > 2000 and len(scores) >= limit:
+            if len(plist) <= 64:
+                for number in plist:
+                    scores[number] = scores.get(number, 0.0) + w
                 continue
-            for number in plist:
+            pset = self.posting_set(term)
+            # Set algebra walks the smaller side in C; only shared documents cost Python work.
+            both = scores.keys() & pset if len(pset) < len(scores) else pset.intersection(scores)
+            for number in both:
                 scores[number] += w
-        return heapq.nlargest(limit, scores, key=scores.__getitem__)
+            if len(plist) <= self.common or len(scores) < limit:
+                scores.update(dict.fromkeys(pset.difference(scores), w))
+        if len(scores) <= limit:
+            return sorted(scores, key=scores.__getitem__, reverse=True)
+        # Scores are sums of a few IDFs, so they take few distinct values: find the cut-off
+        # from their counts (C speed) instead of ranking every document.
+        counts = Counter(scores.values())
+        need = limit
+        cut = 0.0
+        for value in sorted(counts, reverse=True):
+            need -= counts[value]
+            if need <= 0:
+                cut = value
+                break
+        top = [number for number, value in scores.items() if value >= cut]
+        top.sort(key=scores.__getitem__, reverse=True)
+        return top[:limit]

@@ -192,33 +192,45 @@ class Lexicon:
 
     def apply(self, tokens: Sequence[Token]) -> list[Token]:
         """Replace known short forms; an unmarked token matches a folded key."""
+        starts = self.starts
+        hits = [i for i, t in enumerate(tokens) if t.fold in starts or t.acc in starts]
+        if not hits:
+            return list(tokens)  # most texts: nothing to replace
+        accented, table, longest = self.accented, self.table, self.longest
         out: list[Token] = []
         i = 0
         n = len(tokens)
-        while i < n:
-            if tokens[i].fold not in self.starts and tokens[i].acc not in self.starts:
-                out.append(tokens[i])
-                i += 1
-                continue
-            for size in range(min(self.longest, n - i), 0, -1):
-                run = tokens[i : i + size]
-                acc_key = tuple(t.acc for t in run)
-                meaning = self.accented.get(acc_key)
-                if meaning is None and not any(t.marked for t in run):
-                    meaning = self.table.get(tuple(t.fold for t in run))
+        for start in hits:
+            if start < i:
+                continue  # inside a short form replaced already
+            out.extend(tokens[i:start])
+            i = start
+            token = tokens[i]
+            for size in range(min(longest, n - i), 0, -1):
+                if size == 1:
+                    acc_key: tuple[str, ...] = (token.acc,)
+                    fold_key: tuple[str, ...] = (token.fold,)
+                else:
+                    run = tokens[i : i + size]
+                    acc_key = tuple([t.acc for t in run])
+                    fold_key = tuple([t.fold for t in run])
+                meaning = accented.get(acc_key)
+                if meaning is None and acc_key == fold_key:  # no syllable typed with marks
+                    meaning = table.get(fold_key)
                 # đc, đk, sđt: marked only by đ, still a short form
                 if (
                     meaning is None
                     and size == 1
-                    and run[0].marked
-                    and run[0].acc.replace("đ", "d") == run[0].fold
+                    and token.marked
+                    and token.acc.replace("đ", "d") == token.fold
                 ):
-                    meaning = self.table.get((run[0].fold,))
+                    meaning = table.get(fold_key)
                 if meaning is not None:
                     out.extend(meaning)
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                out.append(token)
                 i += 1
+        out.extend(tokens[i:])
         return out

@@ -10,6 +10,9 @@ from functools import lru_cache
 MAX_CHARS = 600
 _REPEAT3_RE = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 _REPEAT2_RE = re.compile(r"([^\W\d_oOuU])\1", re.UNICODE)
+_DOUBLE_RE = re.compile(r"(.)\1", re.DOTALL)  # cheap test first: any character repeated
+_DIGIT_RE = re.compile(r"\d")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATE_RE = re.compile(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\b")
 _HOUR_RE = re.compile(r"\b(\d{1,2})\s*h\s*(\d{1,2})?\b")
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
@@ -32,19 +35,22 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text[:MAX_CHARS]).lower()
     if not text.isprintable():
         text = "".join(c if c.isprintable() else " " for c in text)
-    text = _REPEAT3_RE.sub(r"\1", text)
-    text = _REPEAT2_RE.sub(r"\1", text)
-    if not any(c.isdigit() for c in text):
+    if _DOUBLE_RE.search(text) is not None:  # most texts have no repeated letters at all
+        text = _REPEAT3_RE.sub(r"\1", text)
+        text = _REPEAT2_RE.sub(r"\1", text)
+    if _DIGIT_RE.search(text) is None:
         return text
     # Keep 26/3 and 9h30 as words before punctuation is dropped.
-    text = _DATE_RE.sub(
-        lambda m: (
-            f" ngay_{m.group(1)}_{m.group(2)}" + (f"_{m.group(3)}" if m.group(3) else "") + " "
-        ),
-        text,
-    )
-    text = _HOUR_RE.sub(lambda m: f" {m.group(1)} giờ " + (m.group(2) or "") + " ", text)
+    if "/" in text or "." in text or "-" in text:
+        text = _DATE_RE.sub(_date_word, text)
+    if "h" in text:
+        text = _HOUR_RE.sub(lambda m: f" {m.group(1)} giờ " + (m.group(2) or "") + " ", text)
     return text
+
+
+def _date_word(m: re.Match[str]) -> str:
+    year = f"_{m.group(3)}" if m.group(3) else ""
+    return f" ngay_{m.group(1)}_{m.group(2)}{year} "
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,13 @@ class Token:
 
 def words(text: str) -> list[str]:
     """Syllables of an already cleaned text, keeping date markers such as ngay_26_3."""
-    return [w for w in re.findall(r"[^\W]+", text, re.UNICODE) if w != "_"]
+    found = _WORD_RE.findall(text)
+    return [w for w in found if w != "_"] if "_" in text else found
 
 
 def tokenize(text: str) -> list[Token]:
     """Cleaned syllables of raw text as :class:`Token` pairs."""
-    return [_token(w) for w in words(clean(text))]
+    return list(map(_token, words(clean(text))))
 
 
 @lru_cache(maxsize=65536)
