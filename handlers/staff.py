@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from rapidfuzz import fuzz, process
+
 from bot import stats
 from bot.inbox import group_questions
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
 from bot.pack.sources import read_bytes
 from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
+from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
 from handlers import announce
@@ -183,8 +186,7 @@ async def inbox(ctx: Ctx) -> list[Reply]:
     stored = []
     replies = []
     for n, group in enumerate(groups):
-        suggestion = ctx.live.engine.ask(group.text, ctx.now)
-        faq_ids = [i for i in _faq_suggestions(ctx, suggestion.ids, suggestion.kind)][:3]
+        faq_ids = _faq_suggestions(ctx, group.text)
         stored.append(
             {"rows": list(group.row_ids), "texts": list(group.texts[:5]), "faq": faq_ids}
         )
@@ -208,11 +210,23 @@ async def inbox(ctx: Ctx) -> list[Reply]:
     return replies
 
 
-def _faq_suggestions(ctx: Ctx, ids: tuple[str, ...], kind: str) -> list[str]:
-    """FAQ ids the engine thinks are closest (from its answer or clarify list), else none."""
-    if kind in ("faq", "clarify"):
-        return [i for i in ids if ctx.pack.faq_entry(i) is not None]
-    return []
+def _faq_suggestions(ctx: Ctx, question: str) -> list[str]:
+    """Up to three FAQ ids the question most likely belongs to.
+
+    The engine's own picks come first (its answer or clarify list); the rest are the FAQs whose
+    question or alternates are closest in wording, so staff always have something to choose.
+    """
+    answer = ctx.live.engine.ask(question, ctx.now)
+    picks = [i for i in answer.ids if answer.kind in ("faq", "clarify") and ctx.pack.faq_entry(i)]
+    texts = [(f.id, t) for f in ctx.pack.faq for t in (f.question, *f.alternates)]
+    scored = process.extract(
+        fold(question), [fold(t) for _, t in texts], scorer=fuzz.token_set_ratio, limit=12
+    )
+    for _, _, index in scored:
+        faq_id = texts[index][0]
+        if faq_id not in picks:
+            picks.append(faq_id)
+    return picks[:3]
 
 
 async def _inbox_group(ctx: Ctx, index: int) -> dict[str, object] | None:

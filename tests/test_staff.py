@@ -143,17 +143,11 @@ async def test_unanswered_question_becomes_an_alternate_and_is_answered(app: App
     inbox = await dispatch(cmd(EDITOR, "chuatraloi"), app)
     assert "2 lần" in inbox[0].text and question in inbox[0].text
     adds = [b for b in inbox[0].flat_buttons if b.data.startswith("st:alt:0:")]
-    if adds:  # the engine suggested FAQs: add the phrasing to the first one
-        done = await one(app, press(EDITOR, adds[0].data))
-        assert "Đã thêm 1 cách hỏi" in done.text
-        answer = await one(app, text("c3", question))
-        assert answer.feedback_for is not None and answer.feedback_for.startswith("faq:")
-    else:  # nothing close: write a new answer in the chat
-        prompt = await one(app, press(EDITOR, "st:new:0"))
-        assert "Gõ câu trả lời" in prompt.text
-        await one(app, text(EDITOR, "Thư viện chưa cho mượn máy tính bảng."))
-        answer = await one(app, text("c3", question))
-        assert "chưa cho mượn máy tính bảng" in answer.text
+    assert 1 <= len(adds) <= 3  # the likely FAQs are suggested
+    done = await one(app, press(EDITOR, adds[0].data))
+    assert "Đã thêm 1 cách hỏi" in done.text
+    answer = await one(app, text("c3", question))
+    assert answer.feedback_for is not None and answer.feedback_for.startswith("faq:")
     empty = await one(app, cmd(EDITOR, "chuatraloi"))
     assert "Không có câu hỏi nào" in empty.text
 

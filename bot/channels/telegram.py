@@ -19,6 +19,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -33,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.types import Document, Incoming, Reply, split_text
+from handlers.types import Attachment, Document, Incoming, Reply, split_text
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -204,9 +205,19 @@ async def _call(make: Callable[[], Awaitable[T]]) -> T:
         return await make()
 
 
+async def send_attachment(bot: Bot, chat_id: int | str, attachment: Attachment) -> Message:
+    """A chart as a photo, a spreadsheet as a document (the reply's text follows it)."""
+    upload = InputFile(attachment.data, filename=attachment.file_name)
+    if attachment.kind == "photo":
+        return await _call(lambda: bot.send_photo(chat_id, upload))
+    return await _call(lambda: bot.send_document(chat_id, upload))
+
+
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> list[Message]:
     """Send one reply as new message(s); usable by broadcasts too."""
     sent = []
+    if reply.attachment is not None:
+        sent.append(await send_attachment(bot, chat_id, reply.attachment))
     for text, markup in reply_parts(reply):
         message = await _call(
             lambda text=text, markup=markup: bot.send_message(  # type: ignore[misc]
@@ -316,7 +327,7 @@ class TelegramChannel:
         """Send the replies in order; the first ``edit`` reply may replace the pressed message."""
         try:
             for reply in replies:
-                if reply.edit and pressed is not None:
+                if reply.edit and pressed is not None and reply.attachment is None:
                     await edit_reply(bot, pressed, reply)
                     pressed = None  # only one message can take the pressed one's place
                 else:

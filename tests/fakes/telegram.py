@@ -198,6 +198,7 @@ class FakeTelegram:
         self._answered: set[str] = set()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
+        self.uploads: list[dict[str, Any]] = []  # files the bot sent (sendDocument / sendPhoto)
         self._recent: deque[float] = deque()
         self._cond: asyncio.Condition | None = None
         self._poll_generation = 0
@@ -219,6 +220,8 @@ class FakeTelegram:
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
+            "sendDocument": lambda p: self._send_file("document", p),
+            "sendPhoto": lambda p: self._send_file("photo", p),
         }
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -496,6 +499,32 @@ class FakeTelegram:
         for listener in self.on_sent:
             listener(message)
         return self._public(message)
+
+    def _send_file(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        """sendDocument / sendPhoto: the file arrives as a multipart part named after ``kind``."""
+        chat_id = _int(params["chat_id"])
+        data = params.get(kind)
+        if not isinstance(data, bytes) or not data:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        caption = str(params.get("caption", ""))
+        if len(visible_text(caption, params.get("parse_mode"))) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.bot_user(),
+            "caption": caption,
+        }
+        file_id = f"sent{message['message_id']}"
+        if kind == "photo":
+            message["photo"] = [
+                {"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 360}
+            ]
+        else:
+            message["document"] = {"file_id": file_id, "file_unique_id": file_id}
+        self.uploads.append({"chat_id": chat_id, "kind": kind, "data": data, **message})
+        return message
 
     def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
