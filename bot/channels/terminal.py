@@ -7,6 +7,7 @@ LON`` shares a place. Works with piped input too (no prompt, one reply block per
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
@@ -18,8 +19,15 @@ QUIT = {"/quit", "/exit", "/thoat"}
 
 
 def render(reply: Reply, start: int = 1) -> tuple[str, list[Button]]:
-    """A reply as terminal text: the text, then its buttons numbered from ``start``."""
+    """A reply as terminal text: the text, then its buttons numbered from ``start``.
+
+    An attached file (a chart, a spreadsheet) is saved in the working folder.
+    """
     lines = [reply.text.replace("**", "")]
+    if reply.attachment is not None:
+        path = Path(reply.attachment.file_name).name
+        Path(path).write_bytes(reply.attachment.data)
+        lines.append(f"[tệp đã lưu: {Path(path).resolve()}]")
     buttons = reply.flat_buttons
     for n, b in enumerate(buttons, start):
         lines.append(f"  [{n}] {b.label}")

@@ -190,6 +190,7 @@ def plain(text: str) -> str:
 
 
 CHOICE_HINT = "(Trả lời bằng số để chọn)"
+NO_FILES = "(Tệp đính kèm {name} chỉ gửi được qua Telegram hoặc lệnh hoctap trên máy chủ.)"
 
 
 def numbered(replies: Sequence[Reply]) -> list[tuple[str, list[Button]]]:
@@ -200,6 +201,8 @@ def numbered(replies: Sequence[Reply]) -> list[tuple[str, list[Button]]]:
     for i, reply in enumerate(replies):
         buttons = reply.flat_buttons
         lines = [plain(reply.text).rstrip()]
+        if reply.attachment is not None:
+            lines.append(NO_FILES.format(name=reply.attachment.file_name))
         if buttons:
             lines.append("")
             for button in buttons:
