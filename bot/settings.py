@@ -163,10 +163,16 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-_ALIASES = {
-    name: (field.validation_alias if isinstance(field.validation_alias, str) else name)
-    for name, field in Settings.model_fields.items()
-}
+def one_line(exc: ValidationError, model: type[BaseSettings]) -> SettingsError:
+    """The first problem of a settings model as one line: ``VARIABLE: what is wrong``."""
+    aliases = {
+        name: (field.validation_alias if isinstance(field.validation_alias, str) else name)
+        for name, field in model.model_fields.items()
+    }
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else "?"
+    message = str(err.get("ctx", {}).get("error", err["msg"]))
+    return SettingsError(f"{aliases.get(field, field)}: {message}")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -174,8 +180,4 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "?"
-        name = _ALIASES.get(field, field)
-        message = str(err.get("ctx", {}).get("error", err["msg"]))
-        raise SettingsError(f"{name}: {message}") from None
+        raise one_line(exc, Settings) from None

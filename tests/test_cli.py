@@ -175,6 +175,9 @@ def test_first_run_creates_and_fills_the_default_database(clean_env: dict[str, s
         ("HOCTAP_CONTENT_DIR", "/does/not/exist", "HOCTAP_CONTENT_DIR: folder"),
         ("HOCTAP_TIMEZONE", "Asia/Nowhere", "HOCTAP_TIMEZONE: unknown time zone"),
         ("TELEGRAM_BOT_TOKEN", "oops", "TELEGRAM_BOT_TOKEN: must look like"),
+        ("HOCTAP_QUIET_START", "25:99", "HOCTAP_QUIET_START: "),
+        ("HOCTAP_NOTIFY_RATE", "-3", "HOCTAP_NOTIFY_RATE: "),
+        ("HOCTAP_RETENTION_DAYS", "0", "HOCTAP_RETENTION_DAYS: "),
     ],
 )
 def test_a_bad_setting_is_one_line_not_a_traceback(

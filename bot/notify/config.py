@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.settings import one_line
 
 
 def _clock_time(value: object) -> object:
@@ -84,8 +86,11 @@ class NotifySettings(BaseSettings):
 
 
 def load_notify_settings(**overrides: object) -> NotifySettings:
-    """Read the notifier settings from the environment (and ``.env``)."""
-    return NotifySettings(**overrides)  # type: ignore[arg-type]
+    """Read the notifier settings; raise ``SettingsError`` with one line on a bad value."""
+    try:
+        return NotifySettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise one_line(exc, NotifySettings) from None
 
 
 def aware(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
