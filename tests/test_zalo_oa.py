@@ -364,3 +364,45 @@ async def test_template_buttons_and_long_text(world: World) -> None:
     assert (await world.oa.deliver(USER, Reply(long))).status == "sent"
     parts = world.fake.texts_to(USER)[-(len(world.fake.sent) - before) :]
     assert len(parts) >= 3 and all(len(p) <= 2000 for p in parts)
+
+
+async def test_unfollow_stops_notifications_and_withdraw_erases(world: World) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import UserRow
+    from db.models_notify import SubscriptionRow
+
+    await world.say("xin chào", user="880")  # the user exists now
+    async with world.app.sessions.begin() as s:
+        pk = await s.scalar(select(UserRow.id).where(UserRow.user_id == "880"))
+        assert pk is not None
+        s.add(SubscriptionRow(user_pk=pk, kind="all", value="", consented_at=world.app.now(),
+                              purpose="test"))  # fmt: skip
+    await world.signer.post(
+        world.http, world.url, world.signer.follow("880", world.ts(), unfollow=True)
+    )
+
+    async def subscriptions() -> int:
+        async with world.app.sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(SubscriptionRow)) or 0)
+
+    for _ in range(200):
+        if await subscriptions() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await subscriptions() == 0
+
+    withdraw = {"app_id": world.signer.app_id, "user_id": "880", "event_name": "user_withdraw",
+                "timestamp": str(world.ts())}  # fmt: skip
+    await world.signer.post(world.http, world.url, withdraw)
+
+    async def users() -> int:
+        async with world.app.sessions() as s:
+            count = await s.scalar(select(func.count()).where(UserRow.user_id == "880"))
+            return int(count or 0)
+
+    for _ in range(200):
+        if await users() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await users() == 0

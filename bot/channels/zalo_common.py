@@ -385,11 +385,38 @@ def set_unfollow_hook(hook: UnfollowHook | None) -> None:
 
 
 async def on_unfollow(app: App, channel: str, user_id: str) -> None:
-    """A user unfollowed: run the installed hook; without one nothing is deleted."""
-    if _unfollow_hook is None:
-        log.info("%s: a user unfollowed; no unfollow hook installed, nothing deleted", channel)
+    """A user unfollowed: every subscription and reminder of theirs stops (consent withdrawn)."""
+    if _unfollow_hook is not None:
+        await _unfollow_hook(app, channel, user_id)
         return
-    await _unfollow_hook(app, channel, user_id)
+    from bot.notify.subscriptions import stop_everything
+    from db.models import UserRow
+
+    async with app.sessions.begin() as session:
+        user = await session.scalar(
+            select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+        )
+        if user is None:
+            return
+        subs, reminders = await stop_everything(
+            session, user_pk=user.id, now=app.now(), via=f"{channel}:unfollow",
+            reason="người dùng bỏ theo dõi",
+        )  # fmt: skip
+    log.info("%s: unfollow: %d subscriptions and %d reminders stopped", channel, subs, reminders)
+
+
+async def on_withdraw(app: App, channel: str, user_id: str) -> None:
+    """The user asked Zalo to withdraw their data: erase everything linked to them."""
+    from db.erase import erase_user
+    from db.models import UserRow
+
+    async with app.sessions.begin() as session:
+        user = await session.scalar(
+            select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+        )
+        if user is not None:
+            counts = await erase_user(session, user)
+            log.info("%s: data withdrawal: erased %s", channel, counts)
 
 
 # --- workers ---------------------------------------------------------------------------------

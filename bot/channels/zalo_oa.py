@@ -45,6 +45,7 @@ from bot.channels.zalo_common import (
     last_interaction,
     numbered,
     on_unfollow,
+    on_withdraw,
     plain,
     read_body,
     redact_secrets,
@@ -557,6 +558,9 @@ class ZaloOA:
             return
         if name == "unfollow":
             await self.unfollow(self.app, CHANNEL, user_id)
+            return
+        if name == "user_withdraw":
+            await on_withdraw(self.app, CHANNEL, user_id)
             return
         incoming = await self.to_incoming(name, event, user_id)
         if incoming is None:
