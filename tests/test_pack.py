@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.pack import dump_pack, load_pack
-from tests.conftest import BUNDLED_PACK
+from tests.conftest import BUNDLED_PACK, DEV_PACK
 
 
 def _edit(folder: Path, name: str, change) -> None:  # type: ignore[no-untyped-def]
@@ -196,3 +198,37 @@ def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
     assert visits[:3] == [dt.date(2026, 12, 12), dt.date(2026, 12, 26), dt.date(2027, 1, 9)]
     assert all((b - a).days == 14 for a, b in itertools.pairwise(visits))
     assert stop.visits(dt.date(2027, 7, 1), dt.date(2027, 12, 31)) == []
+
+
+def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
+    values = st.one_of(
+        st.none(),
+        st.integers(-5, 10**12),
+        st.floats(allow_nan=True),
+        st.text(max_size=30),
+        st.lists(st.text(max_size=5), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+        st.sampled_from(["25:00-26:00", "2026-02-30", "x" * 300, "mon", "", "Đ", "-a", "a--b"]),
+    )
+    files = st.sampled_from(["topics.yaml", "centers.yaml", "courses.yaml", "libraries.yaml",
+                             "faq.yaml", "announcements.yaml"])  # fmt: skip
+    keys = st.sampled_from(["id", "name", "topic", "center", "start_date", "end_date", "time",
+                            "weekdays", "fee", "hours", "closures", "alternates", "publish_at",
+                            "question", "answer", "location", "bogus"])  # fmt: skip
+    return st.tuples(files, st.integers(0, 5), keys, values)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_mutations(), min_size=1, max_size=4))
+def test_mutated_packs_give_problems_never_exceptions(mutations: list) -> None:  # type: ignore[type-arg]
+    from bot.pack.load import parse_pack, read_pack_files
+
+    raw, problems = read_pack_files(DEV_PACK)
+    assert problems == []
+    for file, index, key, value in mutations:
+        items = raw[file]
+        if items:
+            items[index % len(items)][key] = value
+    pack, problems = parse_pack(raw)
+    assert (pack is None) == bool(problems)
+    assert all(str(p).count(": ") >= 3 for p in problems)

@@ -159,3 +159,29 @@ async def test_any_text_through_dispatch_never_crashes(app: App, value: str) -> 
     assert replies
     assert all(isinstance(r, Reply) for r in replies)
     assert all("trục trặc" not in r.text for r in replies)
+
+
+async def test_database_briefly_unavailable_is_retried(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    real = app.sessions.begin
+    failures = {"left": 2}
+
+    def flaky() -> object:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("BEGIN", {}, Exception("database is locked"))
+        return real()
+
+    monkeypatch.setattr(app.sessions, "begin", flaky)
+    monkeypatch.setattr("handlers.conversation.DB_RETRY_DELAY", 0.01)
+    reply = await one(app, msg(text="thư viện tỉnh mấy giờ mở cửa"))
+    assert "07:30" in reply.text and failures["left"] == 0
+
+    failures["left"] = 10  # down for longer: an apology, and the bot still answers later
+    sorry = await one(app, msg(text="xin chào"))
+    assert "trục trặc" in sorry.text
+    failures["left"] = 0
+    assert "07:30" in (await one(app, msg(user="2", text="thư viện tỉnh mấy giờ mở cửa"))).text
