@@ -106,11 +106,6 @@ CASES = [
         "mobile_library.yaml: yen-lac-thu-bay: weekly.until: thiếu trường bắt buộc",
     ),
     (
-        "mobile_library.yaml",
-        lambda d: d["stops"][3]["weekly"].update(first="2026-11-29"),
-        "mobile_library.yaml: yen-lac-thu-bay: weekly.first: ngày 2026-11-29 không phải 'sat'",
-    ),
-    (
         "announcements.yaml",
         lambda d: d[0].update(course="khong-co-lop"),
         "announcements.yaml: khai-giang-smartphone: course: không có lớp học nào",
@@ -198,6 +193,26 @@ def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
     assert visits[:3] == [dt.date(2026, 12, 12), dt.date(2026, 12, 26), dt.date(2027, 1, 9)]
     assert all((b - a).days == 14 for a, b in itertools.pairwise(visits))
     assert stop.visits(dt.date(2027, 7, 1), dt.date(2027, 12, 31)) == []
+
+
+def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) -> None:
+    import datetime as dt
+
+    # 2026-11-26 is a Thursday; the stop runs on Saturdays every two weeks from then on.
+    _edit(
+        pack_copy,
+        "mobile_library.yaml",
+        lambda d: d["stops"][3]["weekly"].update(first="2026-11-26"),
+    )
+    pack, problems = load_pack(pack_copy)
+    assert problems == [] and pack is not None
+    stop = pack.stop("yen-lac-thu-bay")
+    assert stop is not None
+    assert stop.visits(dt.date(2026, 11, 1), dt.date(2026, 12, 31)) == [
+        dt.date(2026, 11, 28),
+        dt.date(2026, 12, 12),
+        dt.date(2026, 12, 26),
+    ]
 
 
 def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:

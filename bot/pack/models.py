@@ -200,9 +200,17 @@ class Weekly(_Model):
     def _consistent(self) -> Weekly:
         if self.until < self.first:
             raise ValueError("until: ngày kết thúc trước ngày 'first'")
-        if WEEKDAYS[self.first.weekday()] != self.weekday:
-            raise ValueError(f"first: ngày {self.first.isoformat()} không phải '{self.weekday}'")
         return self
+
+    @property
+    def start(self) -> dt.date:
+        """The first visit: ``first`` itself, or the first ``weekday`` after it.
+
+        A ``first`` that is not on ``weekday`` is read as "from this date on", so a pack whose
+        author counted from the start of a month still gives the right visits.
+        """
+        shift = (WEEKDAYS.index(self.weekday) - self.first.weekday()) % 7
+        return self.first + dt.timedelta(days=shift)
 
 
 class Stop(_Model):
@@ -229,7 +237,7 @@ class Stop(_Model):
         assert self.weekly is not None
         w = self.weekly
         step = 7 * w.every
-        first = w.first
+        first = w.start
         if start > first:
             skip = (start - first).days // step
             first = first + dt.timedelta(days=skip * step)
