@@ -247,3 +247,12 @@ def test_mutated_packs_give_problems_never_exceptions(mutations: list) -> None: 
     pack, problems = parse_pack(raw)
     assert (pack is None) == bool(problems)
     assert all(str(p).count(": ") >= 3 for p in problems)
+
+
+def test_publish_time_with_an_offset_becomes_pack_local(pack_copy: Path) -> None:
+    import datetime as dt
+
+    _edit(pack_copy, "announcements.yaml", lambda d: d[0].update(publish_at="2026-11-25T01:00Z"))
+    pack, problems = load_pack(pack_copy)
+    assert problems == [] and pack is not None
+    assert pack.announcements[0].publish_at == dt.datetime(2026, 11, 25, 8, 0)

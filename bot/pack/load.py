@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -263,6 +264,14 @@ def parse_pack(raw: Mapping[str, Any]) -> tuple[Pack | None, list[Problem]]:
     # Raw-data cross references of items that failed validation are still worth reporting.
     if problems or info is None:
         return None, problems
+    # Pack times are local wall-clock times: an explicit offset is converted to the pack's zone.
+    zone = ZoneInfo(info.timezone)
+    lists["announcements"] = [
+        a.model_copy(update={"publish_at": a.publish_at.astimezone(zone).replace(tzinfo=None)})
+        if a.publish_at.tzinfo is not None
+        else a
+        for a in lists["announcements"]
+    ]
     pack = Pack(info=info, mobile=mobile, lexicon=lexicon, **lists)
     return pack, []
 

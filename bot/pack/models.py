@@ -292,13 +292,6 @@ class Announcement(_Model):
             raise ValueError("cần ngày và giờ dạng YYYY-MM-DDTHH:MM")
         return value
 
-    @field_validator("publish_at")
-    @classmethod
-    def _naive(cls, value: dt.datetime) -> dt.datetime:
-        # Times in a pack are local to pack.timezone: an explicit offset is dropped on purpose
-        # only when it is absent; an aware value is converted by the loader, not here.
-        return value
-
 
 class LexiconEntry(_Model):
     """One word staff teach the bot: ``tvx: thư viện xã``."""
