@@ -24,6 +24,7 @@ BUNDLED_PACK = ROOT / "content"
 PG_ENV = "HOCTAP_TEST_POSTGRES_URL"
 
 _skipped_postgres: list[str] = []
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB 22: durations as timedelta (no warnings)
 
 
 def pytest_configure(config: pytest.Config) -> None:
