@@ -19,6 +19,7 @@ from bot.understanding import Answer, Engine
 PACKS = Path(__file__).parent / "packs"
 DEV_PACK = Path("/work/shared/eval/dev-pack")
 DEV_QUESTIONS = Path("/work/shared/eval/dev-questions.csv")
+BUNDLED_PACK = Path(__file__).parent.parent / "content"
 LIST_KINDS = {"courses", "mobile_stops"}
 SAME = {"course": {"course", "courses"}, "courses": {"course", "courses"}}
 
@@ -89,12 +90,17 @@ if __name__ == "__main__":
 def calibration() -> dict[str, float]:
     """Score ranges behind the thresholds in bot/understanding/decide.py (all tables)."""
     import bot.understanding.engine as engine_module
+    from bot.understanding.decide import CLARIFY
 
-    tables = [(DEV_PACK, DEV_QUESTIONS)] + [
-        (p, p / "questions.csv")
-        for p in sorted(PACKS.iterdir())
-        if (p / "questions.csv").is_file()
-    ]
+    tables = (
+        [(DEV_PACK, DEV_QUESTIONS)]
+        + [
+            (p, p / "questions.csv")
+            for p in sorted(PACKS.iterdir())
+            if (p / "questions.csv").is_file()
+        ]
+        + [(BUNDLED_PACK, PACKS / "bundled-questions.csv")]
+    )
     best_in: list[float] = []
     best_out: list[float] = []
     original = engine_module.decide
@@ -123,7 +129,7 @@ def calibration() -> dict[str, float]:
         "in_min": best_in[0],
         "in_p05": best_in[len(best_in) // 20],
         "out_max": max(best_out),
-        "out_n_above_clarify": sum(s >= 0.42 for s in best_out),
+        "out_n_above_clarify": sum(s >= CLARIFY for s in best_out),
         "n_in": len(best_in),
         "n_out": len(best_out),
     }

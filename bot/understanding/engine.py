@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from bot.understanding.normalize import Token, fold, tokenize
 Phrase = tuple[str, ...]
 FAQ_WEIGHTS = {"question": 1.0, "alternate": 1.0, "tags": 0.6, "answer": 0.3}
 MOBILE_DAYS = 14
+MOBILE_LIST = 8  # visits listed when no date is asked; a month asked for lists up to MONTH_LIST
+MONTH_LIST = 31
+# A question naming a service or errand the answer does not mention (cues.FOREIGN) keeps this
+# share of its score: 'giờ mở cửa ngân hàng' is not the library's hours.
+FOREIGN_KEEP = 0.45
 ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
 FAQ_OFFERS = 8  # more than decide() ever looks at (the best, the runner-up, three suggestions)
 LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
@@ -86,6 +92,11 @@ def _spans(folds: Sequence[str], phrase: Phrase) -> set[int]:
     return out
 
 
+_HEAD_WORDS = frozenset(
+    h for h in cues.GENERIC_HEADS if " " not in h and h not in ("truong", "tinh", "san")
+)
+
+
 def _strip(phrase: Phrase) -> Phrase:
     """Drop leading words saying what kind of place it is ('xã', 'thư viện'), and 'cũ'."""
     heads = sorted((tuple(h.split()) for h in cues.GENERIC_HEADS), key=len, reverse=True)
@@ -131,11 +142,33 @@ class Engine:
             *(t.fold for m in lexicon.table.values() for t in m),
             *DATE_WORDS.split(),
         ]
+        self.foreign_phrases = tuple(tuple(tokenize(p)) for p in cues.FOREIGN if tokenize(p))
+        self.foreign_first: dict[str, list[tuple[Token, ...]]] = defaultdict(list)
+        for phrase in self.foreign_phrases:
+            self.foreign_first[phrase[0].fold].append(phrase)
+        # Syllables of everything a structural answer (a library's hours, the van, a centre)
+        # mentions: a question word found there is explained by that answer.
+        self.item_words: dict[str, frozenset[str]] = {}
+        for lib in pack.libraries:
+            texts = [lib.name, *lib.aliases, lib.address or "", *lib.services]
+            texts += [c.reason or "" for c in lib.closures]
+            self.item_words[f"library:{lib.id}"] = self._words(texts)
+        for ce in pack.centers:
+            texts = [ce.name, *ce.aliases, ce.commune or "", ce.address or ""]
+            self.item_words[f"center:{ce.id}"] = self._words(texts)
+        vehicle = pack.mobile.vehicle if pack.mobile else None
+        texts = [s.place for s in pack.stops] + [s.commune or "" for s in pack.stops]
+        if vehicle is not None:
+            texts += [vehicle.name, vehicle.description or ""]
+        self.item_words["@mobile"] = self._words(texts)
         self.known = (
             index.vocab_set
             | frozenset(w for n in named for p, _ in n.phrases for w in p)
             | frozenset(fold(w) for text in general for w in text.split())
         )
+
+    def _words(self, texts: Iterable[str]) -> frozenset[str]:
+        return frozenset(t.fold for text in texts for t in self.analyze(text))
 
     @classmethod
     def build(cls, pack: Pack) -> Engine:
@@ -258,16 +291,20 @@ class Engine:
         for n in self.named:
             if not n.ref.startswith(prefix):
                 continue
-            best: Hit | None = None
+            strongest = 0.0
+            covered: set[int] = set()
             for phrase, strength in n.phrases:
                 pos = _spans(q.folds, phrase)
                 if not pos:
                     continue
-                # A syllable typed with other marks than the name's weakens the match.
-                if best is None or strength > best.strength:
-                    best = Hit(n.ref, strength, frozenset(pos))
-            if best is not None:
-                out.append(best)
+                covered |= pos
+                strongest = max(strongest, strength)
+            if covered:
+                # 'xã' of 'ở xã Na Rì' belongs to the name too.
+                first = min(covered)
+                if first > 0 and q.folds[first - 1] in _HEAD_WORDS:
+                    covered.add(first - 1)
+                out.append(Hit(n.ref, strongest, frozenset(covered)))
         out.sort(key=lambda h: (-h.strength, -len(h.positions)))
         return out
 
@@ -290,12 +327,20 @@ class Engine:
         q: Parsed,
         neutrals: Sequence[frozenset[int]],
         kinds: Sequence[tuple[str, ...] | None] | None = None,
+        foreign: frozenset[int] = frozenset(),
     ) -> list[dict[str, tuple[float, float]]]:
         """(score, dcov) of every FAQ, class and topic sharing words with the question, once per
         set of neutral positions (syllables already explained by the intent); ``kinds``, when
-        given, limits each set's result to refs starting with one of its prefixes."""
+        given, limits each set's result to refs starting with one of its prefixes; an item that
+        does not contain every ``foreign`` syllable keeps ``FOREIGN_KEEP`` of its score."""
         folds = {q.folds[i] for i in q.content}
         qbigrams = set(bigrams(q.folds))
+        # Pairs of content syllables ('xã hội', 'dòng họ'): a text having the rarer ones is
+        # about the same thing, not only sharing words.
+        cpos = set(q.content)
+        pairs = {f"{q.folds[i]}_{q.folds[i + 1]}" for i in cpos if i + 1 in cpos}
+        pair_w = {g: self.index.weight(g) for g in pairs}
+        pair_total = sum(pair_w.values())
         index = self.index
         numbers = index.candidates(folds | qbigrams)
         credit: dict[str, dict[int, float]] = defaultdict(dict)
@@ -334,7 +379,12 @@ class Engine:
                     if hit > dcov[ref]:
                         dcov[ref] = hit
                 if not qbigrams.isdisjoint(terms):
-                    bonus[ref] = 0.06
+                    share = (
+                        sum(pair_w[g] for g in terms.intersection(pairs)) / pair_total
+                        if (pair_total)
+                        else 0.0
+                    )
+                    bonus[ref] = max(bonus[ref], 0.06 + 0.08 * share)
         # A class also answers to its topic's name and synonyms.
         for ref in list(credit):
             if ref.startswith("course:"):
@@ -356,9 +406,56 @@ class Engine:
                         qcov = sum(weights[i] * c for i, c in got.items() if i not in neutral)
                         qcov /= total
                     if qcov > 0:
-                        out[ref] = (min(1.0, qcov**0.65 * d**0.35 + bonus.get(ref, 0.0)), d)
+                        value = min(1.0, qcov**0.65 * d**0.35 + bonus.get(ref, 0.0))
+                        if foreign and any(got.get(i, 0.0) < 0.5 for i in foreign):
+                            value *= FOREIGN_KEEP
+                        out[ref] = (value, d)
             results.append(out)
         return results
+
+    def foreign(self, q: Parsed, hits: Iterable[Hit]) -> frozenset[int]:
+        """Positions of words naming a service or errand outside the pack (cues.FOREIGN), unless
+        they are part of a name the pack knows (a van stop at 'Chợ Yến Lạc')."""
+        tokens = q.tokens
+        n = len(tokens)
+        out: set[int] = set()
+        by_first = self.foreign_first
+        for i, first in enumerate(tokens):
+            for phrase in by_first.get(first.fold, ()):
+                size = len(phrase)
+                if i + size > n:
+                    continue
+                for j, want in enumerate(phrase):
+                    t = tokens[i + j]
+                    if t.marked:
+                        if t.acc != want.acc:
+                            break
+                    elif size == 1 or t.fold != want.fold:
+                        break
+                else:
+                    out.update(range(i, i + size))
+        if out:
+            for h in hits:
+                out -= h.positions
+        return frozenset(out)
+
+    @staticmethod
+    def price_asked(question: str) -> bool:
+        """A market-price question: 'giá vàng hôm nay', 'giá quýt bao nhiêu 1 cân'."""
+        folds = [t.fold for t in tokenize(question)]
+        if "gia" not in folds:
+            return False
+        i = folds.index("gia")
+        if i + 1 >= len(folds) or folds[i + 1] in cues.NOT_PRICE:
+            return False
+        rest = " ".join(folds[i + 1 :])
+        if folds[i + 1] in ("vang", "xang"):
+            return True
+        if any(f" {p} " in f" {rest} " for p in cues.PRICE_NOW):
+            return True
+        return any(
+            a in ("1", "mot") and b in cues.PRICE_UNITS for a, b in itertools.pairwise(folds[i:])
+        )
 
     # -- ask -----------------------------------------------------------------------------------
 
@@ -387,14 +484,31 @@ class Engine:
         cands: list[Candidate] = []
         plans: dict[str, Answer] = {}
 
-        def offer(kind: str, ref: str, score: float, answer: Answer | None = None) -> None:
+        lib_hits = self.hits(q, "library:")
+        center_hits = self.hits(q, "center:")
+        stop_hits = self.hits(q, "stop:")
+        foreign = self.foreign(q, [*lib_hits, *center_hits, *stop_hits])
+        price = self.price_asked(question)
+
+        def offer(
+            kind: str,
+            ref: str,
+            score: float,
+            answer: Answer | None = None,
+            words: frozenset[str] | None = None,
+        ) -> None:
+            """``words``: what the answer mentions, for the foreign-word rule (None: text
+            items, already judged by text_scores)."""
+            if words is not None and any(q.folds[i] not in words for i in foreign):
+                score *= FOREIGN_KEEP
+            if price:
+                score *= FOREIGN_KEEP
             cands.append(Candidate(kind, ref, max(0.0, min(1.0, score))))
             if answer is not None:
                 plans[ref] = answer
 
-        lib_hits = self.hits(q, "library:")
-        center_hits = self.hits(q, "center:")
-        stop_hits = self.hits(q, "stop:")
+        none: frozenset[str] = frozenset()
+        when_ask = q.find(cues.WHEN_ASK)
         hours_pos = q.find(cues.HOURS)
         lib_word = q.find(cues.LIBRARY)
         mobile_pos = q.find(cues.MOBILE)
@@ -413,25 +527,33 @@ class Engine:
             pos = q.find(phrases)
             if pos:
                 u = self.unexplained(q, pos | lib_word)
-                offer(kind, f"@{kind}", score * (1 - u) ** 2)
+                offer(kind, f"@{kind}", score * (1 - u) ** 2, None, none)
 
         # Library hours.
         if hours_pos and self.pack.libraries and not (mobile_strong and not lib_hits):
             lib_ref = lib_hits[0].ref if lib_hits else f"library:{self.pack.libraries[0].id}"
             named = set(lib_hits[0].positions) if lib_hits else set()
             extra = {i for i in q.content if q.folds[i] in self.library_words}
-            u = self.unexplained(q, hours_pos | lib_word | named | extra)
+            words = self.item_words.get(lib_ref, none)
+            extra |= {i for i in q.content if q.folds[i] in words}
+            closure_pos = q.find(("nghi", "tet", "le", "dong cua"))
+            asked = hours_pos | lib_word | named | extra
+            if closure_pos or q.when:
+                asked |= when_ask
+            u = self.unexplained(q, asked)
             base = 0.6 + (0.3 if (lib_hits or lib_word) else 0.0) + (0.05 if q.when else 0.0)
+            if lib_hits and closure_pos:
+                base += 0.05
             if mobile_strong:
                 base -= 0.3
-            closures = bool(q.find(("nghi", "tet", "le", "dong cua")))
             lib = self.pack.library(lib_ref.split(":", 1)[1])
             if lib is not None:
                 offer(
                     "library_hours",
                     lib_ref,
                     base * (1 - u) ** 1.5,
-                    self._library_answer(lib, now, q.when, closures),
+                    self._library_answer(lib, now, q.when, bool(closure_pos)),
+                    words,
                 )
 
         # Mobile library visits.
@@ -451,9 +573,18 @@ class Engine:
             base = 0.6 + (0.25 if stop_hits else 0.0)
             base += 0.35 if (strong_sched or q.when) else (0.1 if sched_pos else 0.0)
             named = set().union(*(h.positions for h in stop_hits)) if stop_hits else set()
-            u = self.unexplained(q, mobile_pos | sched_pos | lib_word | named)
+            words = self.item_words.get("@mobile", none)
+            stop_words = {i for i in q.content if q.folds[i] in words} if stop_hits else set()
+            u = self.unexplained(
+                q, mobile_pos | sched_pos | lib_word | named | when_ask | stop_words
+            )
             answer = self._mobile_answer(q, [h.ref for h in stop_hits], today)
-            offer("mobile_stops", "@mobile", min(0.97, base) * (1 - u) ** 1.5, answer)
+            # The van named with a date or a stop is a schedule question, not the FAQ about it.
+            top = 0.97
+            if mobile_strong and (q.when or stop_hits):
+                top = 1.0
+                base += 0.05
+            offer("mobile_stops", "@mobile", min(top, base) * (1 - u) ** 1.5, answer, words)
 
         # Centre address / phone.
         if center_hits:
@@ -466,7 +597,13 @@ class Engine:
             base = (0.6 + 0.35 * hit.strength) if cue else 0.45
             center = self.pack.center(hit.ref.split(":", 1)[1])
             if center is not None:
-                offer("center", hit.ref, base * (1 - u) ** 1.5, self._center_answer(center))
+                offer(
+                    "center",
+                    hit.ref,
+                    base * (1 - u) ** 1.5,
+                    self._center_answer(center),
+                    self.item_words.get(hit.ref, none),
+                )
 
         # Classes, topics and FAQ entries by their words.
         center_ids = {h.ref.split(":", 1)[1] for h in center_hits}
@@ -475,7 +612,7 @@ class Engine:
         )
         neutral = course_pos | (fee_pos if course_pos else frozenset()) | filter_pos | center_pos
         course_scores, faq_scores = self.text_scores(
-            q, [neutral, frozenset()], [("course:", "topic:"), ("faq:",)]
+            q, [neutral, frozenset()], [("course:", "topic:"), ("faq:",)], foreign
         )
         faq_offers = [
             (ref, score)
@@ -486,8 +623,11 @@ class Engine:
             # decide() looks at the best few only; the rest would be sorted for nothing.
             keep = {ref for ref, _ in heapq.nlargest(FAQ_OFFERS, faq_offers, key=itemgetter(1))}
             faq_offers = [item for item in faq_offers if item[0] in keep]
+        # A date with a class, hours or van word asks for a schedule, not a policy entry.
+        dated = q.when is not None and not q.when.now
+        faq_keep = 0.9 if dated and (course_pos or hours_pos or mobile_strong) else 1.0
         for ref, score in faq_offers:
-            offer("faq", ref, score)
+            offer("faq", ref, score * faq_keep)
         free_only = bool(q.find(("mien phi",)))
         adjusted: dict[str, float] = {}
         for ref, (score, d) in course_scores.items():
@@ -522,11 +662,12 @@ class Engine:
                 offer("course", ref, score)
         # A general question about classes ("lớp nào sắp khai giảng", "lớp miễn phí ở X").
         rest = [i for i in q.content if i not in neutral]
+        contact = bool(q.find(("so dien thoai", "dien thoai", "dia chi", "lien he")))
         if course_pos and self.pack.courses and not rest:
             offer(
                 "courses",
                 "@courses",
-                0.8,
+                0.92 if (center_ids or dated) and not contact else 0.8,
                 self._courses_answer(
                     self._filtered(q, center_ids, free_only, today),
                     today,
@@ -534,6 +675,7 @@ class Engine:
                     False,
                     set(),
                 ),
+                none,
             )
 
         decision = decide(cands)
@@ -674,7 +816,10 @@ class Engine:
             )
             visits = later[:3]
             empty += "."
-        visits = visits[:4] if specific else visits[:8]
+        if when is not None and not when.now and (when.end - when.start).days > 7:
+            visits = visits[:MONTH_LIST]  # 'lịch xe tháng này': the whole month
+        else:
+            visits = visits[:4] if specific else visits[:MOBILE_LIST]
         vehicle = pack.mobile.vehicle if pack.mobile else None
         heading = f"Lịch {vehicle.name if vehicle else 'xe thư viện lưu động'}"
         text = replies.visits_text(heading, visits, vehicle.phone if vehicle else None, empty)

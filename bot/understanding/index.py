@@ -144,6 +144,8 @@ _AMBIGUOUS_FOLDS = frozenset(
         "the",
         "lai",
         "vay",
+        "may",
+        "hoi",
     ]
 )
 STOP_FOLD: frozenset[str] = frozenset(fold(w) for w in STOP_ACC) - _AMBIGUOUS_FOLDS

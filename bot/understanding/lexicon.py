@@ -140,6 +140,14 @@ BUILTIN: dict[str, str] = {
     "wifi": "internet",
     "wi fi": "internet",
     "vô": "vào",
+    "mù": "khiếm thị",
+    "mù chữ": "mù chữ",
+    "mắt kém": "khiếm thị",
+    "sách nghe": "sách nói",
+    "nghe sách": "sách nói",
+    "truyện": "sách",
+    "quyên góp": "tặng",
+    "biếu": "tặng",
     "lịch trình": "lịch",
     "học phí": "học phí",
     "giá": "phí",
@@ -152,7 +160,7 @@ BUILTIN: dict[str, str] = {
 
 # Marked keys whose folded form is another common word ('gia' is gia đình, not giá).
 ACCENT_ONLY: frozenset[str] = frozenset(
-    {"giá", "vô", "quý", "khoá", "hoá", "thuỷ", "tuỳ", "học phí", "khiếm thị"}
+    {"giá", "vô", "quý", "khoá", "hoá", "thuỷ", "tuỳ", "học phí", "khiếm thị", "mù", "truyện"}
 )
 
 

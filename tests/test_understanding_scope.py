@@ -1,0 +1,86 @@
+"""Out-of-scope look-alikes, van schedules, class filters and synonyms (general mechanisms)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.understanding import Engine
+from tests.understanding_helpers import PACKS, engine_for, matches, score
+
+NOW = dt.datetime(2026, 12, 2, 9, 0)
+CONTENT = Path(__file__).parent.parent / "content"
+
+
+def qn() -> Engine:
+    """The Quảng Ngãi test pack's engine."""
+    return engine_for(str(PACKS / "quang-ngai"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "giờ mở cửa bưu điện chủ nhật",
+        "ngan hang nong nghiep mo cua thu 7 khong",
+        "bệnh viện tỉnh ở đâu",
+        "sđt công an xã",
+        "học lái xe ô tô ở đâu",
+        "giá vàng hôm nay",
+        "gia toi hom nay bao nhieu 1 can",
+        "giá cá ngừ hôm nay",
+        "tàu ra đảo mấy giờ chạy",
+        "xe buýt đi đức phổ mấy giờ",
+        "nạp tiền điện thoại",
+        "thời tiết ngày mai thế nào",
+        "chợ trà bồng họp mấy giờ",
+    ],
+)
+def test_foreign_services_fall_back(question: str) -> None:
+    assert qn().ask(question, NOW).kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a foreign word the answer itself mentions is not foreign ('tàu cá' class, 'chợ cá' stop)
+        ("an toàn trên tàu cá cho ngư dân", "course:an-toan-tau-ca"),
+        ("xe thư viện có ra chợ cá Sa Huỳnh không", "mobile_stops:sa-huynh-thu-bay"),
+        ("bán nông sản trên mạng", "course:ban-hang-online"),
+        # the van with a date or a stop's place is its schedule, not the FAQ about it
+        ("xe thư viện lưu động ngày mai đỗ ở đâu", "mobile_stops:tra-bong-2026-12-03"),
+        ("xe thư viện có lên quảng trường Mỹ Khê không", "mobile_stops:my-khe-2027-01-16"),
+        # a month lists the whole month
+        ("lịch xe thư viện tháng này", "mobile_stops:tra-bong-2026-12-22"),
+        # classes by commune ('ở xã X') and by date filter
+        ("lớp học ở xã sơn hà", "courses:zalo-nguoi-lon"),
+        ("các lớp miễn phí tháng 12", "courses"),
+        # a library named with closure words: its hours and closures
+        ("thư viện lý sơn nghỉ tết từ hôm nào đến hôm nào", "library_hours:tv-ly-son"),
+        # synonyms: mù ~ khiếm thị, sách nghe ~ sách nói
+        ("ông tôi bị mù có sách nghe được không", "faq:sach-chu-noi"),
+        # help asked in other words
+        ("bot giúp được những gì", "help"),
+        ("bạn có thể làm gì", "help"),
+    ],
+)
+def test_in_scope_paraphrases(question: str, expected: str) -> None:
+    answer = qn().ask(question, NOW)
+    assert matches(expected, answer), (answer.kind, answer.ids, answer.score)
+
+
+def test_month_listing_is_not_cut_at_eight() -> None:
+    answer = engine_for(str(CONTENT)).ask("lich xe thu vien luu dong thang nay", NOW)
+    assert answer.kind == "mobile_stops"
+    assert len(answer.ids) > 8
+
+
+def test_unmarked_syllable_in_accented_question_is_literal() -> None:
+    # 'may' (sew) typed without marks is not the question word 'mấy'.
+    answer = engine_for(str(CONTENT)).ask("đăng ký học may công nghiệp thế nào", NOW)
+    assert matches("course:may-cong-nghiep-cho-moi-k4", answer), (answer.kind, answer.ids)
+
+
+def test_bundled_pack_blind_table() -> None:
+    assert score(CONTENT, PACKS / "bundled-questions.csv") >= 0.92
