@@ -66,7 +66,15 @@ def _parse_now(value: str | None) -> dt.datetime | None:
         raise _fail(f"hoctap: --now: '{value}' không đúng dạng YYYY-MM-DDTHH:MM") from None
 
 
-def _run(main: Callable[[], Awaitable[T]]) -> T:
+def _run(main: Callable[[], Awaitable[T]], *, fast_loop: bool = False) -> T:
+    """Run a coroutine; the long-running server gets uvloop when it is installed."""
+    if fast_loop:
+        try:
+            import uvloop
+        except ImportError:  # optional: the plain asyncio loop works the same
+            pass
+        else:
+            return uvloop.run(main())  # type: ignore[arg-type]
     return asyncio.run(main())  # type: ignore[arg-type]
 
 
@@ -182,7 +190,7 @@ def run(
     from bot.runner import run_bot
 
     with contextlib.suppress(KeyboardInterrupt):
-        _run(lambda: run_bot(settings, webhook=webhook, host=host, port=port))
+        _run(lambda: run_bot(settings, webhook=webhook, host=host, port=port), fast_loop=True)
 
 
 @content_cli.command("check")
