@@ -207,6 +207,7 @@ class Outbox:
         self.config = config
         self.limiter = RateLimiter(config.rate_per_s, config.per_chat_interval_s)
         self._replies: dict[int, Reply] = {}
+        self.stopping = False  # set when this process stops leading: claim no more batches
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
@@ -359,7 +360,7 @@ class Outbox:
 
     async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()
-        while deadline is None or loop.time() < deadline:
+        while (deadline is None or loop.time() < deadline) and not self.stopping:
             if self.config.in_quiet(self.app.now()):
                 return  # quiet hours: deliveries wait until they end
             batch = await self.claim(self.config.batch_size)

@@ -305,6 +305,9 @@ class Notifier:
 
     async def stop(self) -> None:
         """Stop the scheduler; an in-flight tick finishes its batch (leases cover the rest)."""
+        # A running drain would otherwise go on until the outbox is empty, next to the new
+        # leader's, doubling the combined send rate after a lost lock.
+        self.outbox.stopping = True
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None

@@ -14,6 +14,7 @@ them, and the tests assert on ``calls`` / ``sent`` and wait with :meth:`FakeTele
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import email.parser
@@ -25,7 +26,7 @@ import re
 import time
 import urllib.parse
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
@@ -237,6 +238,7 @@ class FakeTelegram:
             routes=[
                 Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
                 Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+                Route("/fake/sent", self._sent_stats, methods=["GET"]),
             ]
         )
 
@@ -285,7 +287,10 @@ class FakeTelegram:
         if request.path_params["token"] != self.token:
             return ApiError(401, "Unauthorized").response()
         method = request.path_params["method"]
-        params = await self._params(request)
+        try:
+            params = await self._params(request)
+        except ClientDisconnect:  # the client died mid-request (a test killed it)
+            return Response(status_code=499)
         self.calls.append(Call(method, params))
         try:
             fault = self._take_fault(method, params)
@@ -340,6 +345,10 @@ class FakeTelegram:
             if file_path == path:
                 return Response(content, media_type="application/octet-stream")
         return Response(status_code=404)
+
+    async def _sent_stats(self, request: Request) -> Response:
+        """``GET /fake/sent``: how many messages were sent (for a fake in another process)."""
+        return JSONResponse({"sent": len(self.sent), "calls": len(self.calls)})
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         """The next scripted fault of this method (for this chat), or a rate-cap 429."""
@@ -603,26 +612,44 @@ class FakeTelegram:
             user["language_code"] = language_code
         return user
 
-    def user_message(
+    def _message(
         self, uid: int, fields: dict[str, Any], *, language_code: str | None = "vi"
-    ) -> int:
-        """A private message from ``uid`` with the given content fields."""
-        message = {
+    ) -> dict[str, Any]:
+        return {
             "message_id": next(self._ids),
             "date": int(time.time()),
             "chat": {"id": uid, "type": "private", "first_name": f"Người dùng {uid}"},
             "from": self.user(uid, language_code=language_code),
             **fields,
         }
-        return self.push({"message": message})
 
-    def user_text(self, uid: int, text: str, *, language_code: str | None = "vi") -> int:
-        """A text message; ``/command`` gets its ``bot_command`` entity like Telegram does."""
+    def user_message(
+        self, uid: int, fields: dict[str, Any], *, language_code: str | None = "vi"
+    ) -> int:
+        """A private message from ``uid`` with the given content fields."""
+        return self.push({"message": self._message(uid, fields, language_code=language_code)})
+
+    @staticmethod
+    def _text_fields(text: str) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0].encode("utf-16-le")) // 2
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self.user_message(uid, fields, language_code=language_code)
+        return fields
+
+    def user_text(self, uid: int, text: str, *, language_code: str | None = "vi") -> int:
+        """A text message; ``/command`` gets its ``bot_command`` entity like Telegram does."""
+        return self.user_message(uid, self._text_fields(text), language_code=language_code)
+
+    def text_update(
+        self, uid: int, text: str, *, language_code: str | None = "vi"
+    ) -> dict[str, Any]:
+        """The Update of a text message, with its ``update_id``, NOT queued for getUpdates:
+        for webhook delivery with :class:`WebhookPusher`."""
+        update_id = next(self._update_ids)
+        self.pushed_at[update_id] = time.monotonic()
+        message = self._message(uid, self._text_fields(text), language_code=language_code)
+        return {"update_id": update_id, "message": message}
 
     def user_command(
         self, uid: int, command: str, *args: str, language_code: str | None = "vi"
@@ -750,6 +777,135 @@ class FakeTelegram:
                 ]
                 raise AssertionError(f"timed out after {timeout}s; last calls: {tail[-8:]}")
             await asyncio.sleep(0.02)
+
+
+class WebhookPusher:
+    """Telegram's side of a webhook, spread over instances like a load balancer would.
+
+    Each update is POSTed as JSON with the ``X-Telegram-Bot-Api-Secret-Token`` header to the
+    next target's ``/telegram`` (round robin), at most ``max_connections`` at a time (Telegram's
+    default is 40). Like Telegram, a non-2xx answer or a connection error is retried (on the next
+    target); ``retries`` counts them, since a retried update may be answered twice. The HTTP/1.1
+    client is a minimal keep-alive one on asyncio streams, so that the pusher costs little CPU
+    next to the instances it drives (httpx costs several ms per request under load).
+
+        async with WebhookPusher(["http://127.0.0.1:8081", ...], secret) as pusher:
+            await pusher.push_all(fake.text_update(uid, "xin chào") for uid in users)
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[str],
+        secret: str,
+        *,
+        max_connections: int = 40,
+        attempts: int = 5,
+        timeout: float = 10.0,
+    ) -> None:
+        if not targets:
+            raise ValueError("no webhook targets")
+        self.targets = [t.rstrip("/") for t in targets]
+        self._addresses = []
+        for target in self.targets:
+            parts = urllib.parse.urlsplit(target)
+            if parts.scheme != "http" or parts.hostname is None or parts.port is None:
+                raise ValueError(f"expected http://host:port, got {target!r}")
+            self._addresses.append((parts.hostname, parts.port))
+        self.secret = secret
+        self.attempts = attempts
+        self.timeout = timeout
+        self.per_target: collections.Counter[str] = collections.Counter()
+        self.posted_at: dict[int, float] = {}  # update_id -> time.monotonic() of its 200
+        self.retries = 0
+        self.failures: list[tuple[int, str]] = []  # (update_id, last error) given up on
+        self._next = itertools.cycle(range(len(self.targets)))
+        self._slots = asyncio.Semaphore(max_connections)
+        self._idle: defaultdict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+        self._idle = defaultdict(list)
+
+    async def __aenter__(self) -> WebhookPusher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the kept-alive connections."""
+        for connections in self._idle.values():
+            for _, writer in connections:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+        self._idle.clear()
+
+    async def _post(self, index: int, body: bytes) -> int:
+        """One POST /telegram on a kept-alive connection to target ``index``; the status."""
+        host, port = self._addresses[index]
+        idle = self._idle[index]
+        reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
+        keep = False
+        try:
+            head = (
+                f"POST /telegram HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Content-Type: application/json\r\n"
+                f"X-Telegram-Bot-Api-Secret-Token: {self.secret}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            )
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+            status_line = await reader.readline()
+            if not status_line:
+                raise ConnectionResetError("connection closed by the instance")
+            status = int(status_line.split()[1])
+            length, reuse = 0, True
+            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+                elif name.strip().lower() == "connection" and "close" in value.lower():
+                    reuse = False
+            if length:
+                await reader.readexactly(length)
+            keep = reuse  # only a connection read to the end of its answer goes back
+            return status
+        finally:
+            if keep:
+                idle.append((reader, writer))
+            else:
+                writer.close()
+
+    async def push(self, update: dict[str, Any]) -> bool:
+        """Deliver one update (retrying like Telegram); False if every attempt failed."""
+        body = json.dumps(update, ensure_ascii=False).encode()
+        error = ""
+        async with self._slots:
+            for attempt in range(self.attempts):
+                index = next(self._next)
+                if attempt:
+                    self.retries += 1
+                    await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
+                try:
+                    status = await asyncio.wait_for(self._post(index, body), self.timeout)
+                except (OSError, TimeoutError, ValueError, IndexError) as exc:
+                    error = f"{self.targets[index]}: {type(exc).__name__}"
+                    continue
+                if status == 200:
+                    self.per_target[self.targets[index]] += 1
+                    self.posted_at[int(update["update_id"])] = time.monotonic()
+                    return True
+                error = f"{self.targets[index]}: HTTP {status}"
+        self.failures.append((int(update["update_id"]), error))
+        return False
+
+    async def push_all(self, updates: Iterable[dict[str, Any]]) -> int:
+        """Deliver every update concurrently (bounded); return how many were accepted."""
+        results = await asyncio.gather(*(self.push(u) for u in updates))
+        return sum(results)
 
 
 # --- the bot under test ----------------------------------------------------------------------
