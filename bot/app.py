@@ -21,7 +21,7 @@ from bot.pack import Pack, PackError, load_pack
 from bot.settings import Settings
 from bot.understanding import Engine
 from db import content as content_db
-from db.engine import make_engine, make_sessions, upgrade
+from db.engine import make_engine, make_sessions, setup_lock, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class App:
         """Migrate the schema; on an empty database import the content folder; load content."""
         await upgrade(self.db)
         async with self.sessions.begin() as session:
+            await setup_lock(await session.connection())  # one instance imports, the others wait
             empty = await content_db.current_version(session) is None
             if empty and import_default:
                 pack, problems = load_pack(self.settings.content_dir)

@@ -9,9 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -70,9 +71,19 @@ def _revisions(connection: Connection) -> tuple[str | None, str | None]:
     return current, head
 
 
+SETUP_LOCK = 0x686F6370  # serialises schema and first-content setup across instances
+
+
+async def setup_lock(conn: AsyncConnection) -> None:
+    """On PostgreSQL, wait for the setup lock (released when the transaction ends)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SETUP_LOCK})
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+    """Bring the schema to ``revision`` (idempotent; instances starting together take turns)."""
     async with engine.begin() as conn:
+        await setup_lock(conn)
         await conn.run_sync(_upgrade, revision)
 
 

@@ -58,3 +58,20 @@ async def test_new_version_reaches_the_other_instance(
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.postgres
+async def test_instances_starting_together_on_a_fresh_database(
+    postgres_url: str, clean_env: dict[str, str]
+) -> None:
+    settings = load_settings(database_url=postgres_url, content_dir=DEV_PACK)
+    apps = [build_app(settings, clock=FixedClock(NOW)) for _ in range(3)]
+    try:
+        await asyncio.gather(*(a.prepare() for a in apps))  # migrate and import at once
+        async with apps[0].sessions() as session:
+            versions = await content_db.list_versions(session)
+        assert len(versions) == 1  # the first content was imported exactly once
+        assert all(a.live is not None and a.live.version == versions[0].id for a in apps)
+    finally:
+        for a in apps:
+            await a.close()
