@@ -6,7 +6,6 @@ channel's queue and answer 200 at once. Answering happens on the channel's own w
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 
+from bot.http import BodyTooLarge, read_body, secret_matches
 from bot.metrics import CONTENT_TYPE
 from db import content as content_db
 
@@ -28,32 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024  # 1 MiB; Telegram updates are a few KB
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-class BodyTooLarge(Exception):
-    """The request body exceeds :data:`MAX_BODY`."""
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, refusing more than ``limit`` bytes without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def secret_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of the webhook secret header."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def telegram_routes(application: TelegramApp, secret: str) -> list[BaseRoute]:

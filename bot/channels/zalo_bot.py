@@ -22,7 +22,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels.zalo_common import (
-    BodyTooLarge,
     Workers,
     ZaloApiError,
     ZaloAuthError,
@@ -31,15 +30,14 @@ from bot.channels.zalo_common import (
     first_time,
     last_interaction,
     numbered,
-    read_body,
     redact_secrets,
     remember_choices,
-    secret_matches,
     split_zalo,
     to_incoming_text,
     touch_interaction,
 )
 from bot.delivery import Outcome
+from bot.http import BodyTooLarge, read_body, secret_matches
 from handlers.types import Incoming, Reply
 
 if TYPE_CHECKING:

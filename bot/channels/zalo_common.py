@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hmac
 import logging
 import unicodedata
 import zlib
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
 
 from db.models_zalo import ZaloChoiceRow, ZaloInteractionRow, ZaloSeenRow
 from handlers.types import Button, Incoming, Reply, split_text
@@ -241,30 +239,6 @@ async def to_incoming_text(
 
 
 # --- webhooks --------------------------------------------------------------------------------
-
-
-class BodyTooLarge(Exception):
-    """The request body exceeds the cap."""
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def secret_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of a shared secret."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 # --- numbered choices ------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.channels.zalo_common import (
-    BodyTooLarge,
     Workers,
     ZaloApiError,
     ZaloAuthError,
@@ -47,7 +46,6 @@ from bot.channels.zalo_common import (
     on_unfollow,
     on_withdraw,
     plain,
-    read_body,
     redact_secrets,
     remember_choices,
     split_zalo,
@@ -56,6 +54,7 @@ from bot.channels.zalo_common import (
     utc,
 )
 from bot.delivery import Outcome
+from bot.http import BodyTooLarge, read_body
 from db.models_zalo import ZaloTokenRow
 from handlers.types import Button, Incoming, Reply
 
