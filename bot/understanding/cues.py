@@ -88,6 +88,19 @@ COURSE: tuple[str, ...] = (
     "cach",
     "ky thuat",
 )
+# Asking when a place opens, or where a place is and how to reach it (not a class word).
+OPENING: tuple[str, ...] = ("mo cua", "dong cua", "gio lam viec", "gio phuc vu")
+WHERE: tuple[str, ...] = (
+    "o dau",
+    "dia chi",
+    "so dien thoai",
+    "dien thoai",
+    "lien he",
+    "cho nao",
+    "duong di",
+)
+# Reading books (a library's business, not a class's).
+BOOKS: tuple[str, ...] = ("sach", "doc sach", "muon sach", "thu vien", "doc truyen", "cuon")
 FEE: tuple[str, ...] = ("mien phi", "hoc phi", "phi", "tien", "mat tien", "gia")
 UPCOMING: tuple[str, ...] = ("sap", "sap mo", "khai giang", "sap toi", "sap khai giang", "moi")
 ONGOING: tuple[str, ...] = ("dang hoc", "dang mo", "dang dien ra", "hien co", "dang co")
@@ -143,7 +156,21 @@ HELP: tuple[str, ...] = (
     "co the giup gi",
     "ho tro duoc gi",
     "ho tro gi",
+    "giup duoc viec gi",
+    "giup duoc nhung viec gi",
+    "lam duoc viec gi",
+    "ho tro duoc nhung gi",
+    "ho tro nhung gi",
+    "giup nhung gi",
+    "giup gi duoc",
+    "lam gi duoc",
+    "giup duoc toi gi",
+    "giup toi duoc gi",
+    "giup minh duoc gi",
+    "giup duoc minh gi",
 )
+# Ways of addressing the assistant ('bạn giúp được gì', 'bot làm được gì').
+ADDRESSEE: tuple[str, ...] = ("ban", "bot", "chatbot", "em", "tro ly", "ad", "admin")
 # Leading words of names that say what kind of place it is, not which one.
 GENERIC_HEADS: tuple[str, ...] = (
     "trung tam hoc tap cong dong",
@@ -180,6 +207,22 @@ GENERIC_HEADS: tuple[str, ...] = (
     "tru so",
     "hoi truong",
     "tinh",
+)
+# Heads of administrative areas ('xã Đồng Văn'): a place's short name after one is still it.
+AREA_HEADS: tuple[str, ...] = (
+    "xa",
+    "phuong",
+    "thi tran",
+    "thi xa",
+    "huyen",
+    "thanh pho",
+    "tinh",
+    "thon",
+    "ban",
+    "to",
+    "khu",
+    "tieu khu",
+    "dac khu",
 )
 GENERIC_TAILS: tuple[str, ...] = ("cu", "moi thanh lap")
 
@@ -274,6 +317,12 @@ FOREIGN: tuple[str, ...] = (
     "ly hôn",
     "khai sinh",
     "căn cước",
+    "đổi căn cước",
+    "làm căn cước",
+    "cấp căn cước",
+    "trạm thú y",
+    "trạm khuyến nông",
+    "chợ phiên",
     "hộ chiếu",
     "bảo hiểm y tế",
     "sổ đỏ",

@@ -29,9 +29,13 @@ MONTH_LIST = 31
 # A question naming a service or errand the answer does not mention (cues.FOREIGN) keeps this
 # share of its score: 'giờ mở cửa ngân hàng' is not the library's hours.
 FOREIGN_KEEP = 0.45
+# A class offered for a question about opening hours, an address or books, without a class
+# word ('cột cờ Lũng Cú mở cửa mấy giờ', 'có sách tiếng Mông không'), keeps this share.
+ERRAND_KEEP = 0.75
 ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
 FAQ_OFFERS = 8  # more than decide() ever looks at (the best, the runner-up, three suggestions)
 LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
+FINAL_PARTICLES = frozenset({"vay", "z", "zay"})
 DATE_WORDS = (
     "hom nay mai kia mot qua bay gio hien tai luc nay thu hai ba tu nam sau bay chu nhat "
     "tuan thang sau toi truoc cuoi ngay sang chieu trua toi dem"
@@ -92,6 +96,7 @@ def _spans(folds: Sequence[str], phrase: Phrase) -> set[int]:
     return out
 
 
+_STOP_FOLDS = frozenset(fold(w) for w in STOP_ACC)
 _HEAD_WORDS = frozenset(
     h for h in cues.GENERIC_HEADS if " " not in h and h not in ("truong", "tinh", "san")
 )
@@ -156,6 +161,9 @@ class Engine:
         for ce in pack.centers:
             texts = [ce.name, *ce.aliases, ce.commune or "", ce.address or ""]
             self.item_words[f"center:{ce.id}"] = self._words(texts)
+        self.all_library_words = frozenset().union(
+            *(w for r, w in self.item_words.items() if r.startswith("library:"))
+        )
         vehicle = pack.mobile.vehicle if pack.mobile else None
         texts = [s.place for s in pack.stops] + [s.commune or "" for s in pack.stops]
         if vehicle is not None:
@@ -275,7 +283,7 @@ class Engine:
                 and t.fold not in self.known
                 and not t.fold.isdigit()
             ):
-                better = self.index.correct(t.fold)
+                better = self.index.correct(t.fold) or self._swap(tokens, len(fixed))
                 if better is not None:
                     t = Token(better, better)
             fixed.append(t)
@@ -283,7 +291,38 @@ class Engine:
         when = parse_when(" ".join(folds), today)
         date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
         content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in date_pos)
+        if content and self._final_particle(fixed):
+            content = content[:-1] if content[-1] == len(fixed) - 1 else content
         return Parsed(tuple(fixed), folds, when, date_pos, content)
+
+    @staticmethod
+    def _final_particle(tokens: Sequence[Token]) -> bool:
+        """An unmarked 'vay' ending a question is the particle vậy ('o dau vay'), not váy."""
+        last = tokens[-1]
+        return (
+            not last.marked
+            and last.fold in FINAL_PARTICLES
+            and (len(tokens) < 2 or tokens[-2].fold != "may")
+        )
+
+    def _swap(self, tokens: Sequence[Token], i: int) -> str | None:
+        """A short unknown syllable with two letters swapped ('hco tap' -> 'hoc tap'), when the
+        swap makes a pair of syllables the pack has with a neighbour."""
+        word = tokens[i].fold
+        if not 3 <= len(word) <= 4 or not word.isalpha():
+            return None
+        before = tokens[i - 1].fold if i > 0 else None
+        after = tokens[i + 1].fold if i + 1 < len(tokens) else None
+        vocab = self.index.vocab_set
+        for k in range(len(word) - 1):
+            swapped = word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+            if swapped == word or swapped not in vocab:
+                continue
+            if (before and f"{before}_{swapped}" in vocab) or (
+                after and f"{swapped}_{after}" in vocab
+            ):
+                return swapped
+        return None
 
     def hits(self, q: Parsed, prefix: str) -> list[Hit]:
         """Named things of one kind found in the question, strongest first."""
@@ -353,6 +392,16 @@ class Engine:
             t = q.tokens[i]
             asked[t.fold].append((i, t.acc, t.marked, index.token_weight(t)))
         wanted_folds = asked.keys()
+        # Unmarked syllables read in context: a text having the pair as typed ('cong dan' of
+        # 'công dân học tập') has them in the sense asked, whatever their rarest accented form.
+        pair_pos: dict[str, tuple[int, ...]] = {}
+        for g, i in zip(bigrams(q.folds), range(len(q.folds) - 1), strict=True):
+            plain = [j for j in (i, i + 1) if j in cpos and not q.tokens[j].marked]
+            if plain:
+                pair_pos[g] = pair_pos.get(g, ()) + tuple(plain)
+        # A foreign phrase ('đổi căn cước') is mentioned by a text having its syllable pairs.
+        foreign_grams = {f"{q.folds[i]}_{q.folds[i + 1]}" for i in foreign if i + 1 in foreign}
+        mentioned: dict[str, set[str]] = defaultdict(set)
         idf = index.idf
         known = index.known_features()
         features = index.features
@@ -373,6 +422,13 @@ class Engine:
                         value = dw * factor
                         if value > got.get(i, 0.0):
                             got[i] = value
+            if pair_pos:
+                for g in terms.intersection(pair_pos):
+                    for i in pair_pos[g]:
+                        if dw > got.get(i, 0.0):
+                            got[i] = dw
+            if foreign_grams and dw >= 0.5:
+                mentioned[ref].update(terms.intersection(foreign_grams))
             if dw >= 0.9:
                 if total:
                     hit = sum(map(idf.__getitem__, foldset & folds)) / total
@@ -407,7 +463,10 @@ class Engine:
                         qcov /= total
                     if qcov > 0:
                         value = min(1.0, qcov**0.65 * d**0.35 + bonus.get(ref, 0.0))
-                        if foreign and any(got.get(i, 0.0) < 0.5 for i in foreign):
+                        if foreign and (
+                            any(got.get(i, 0.0) < 0.5 for i in foreign)
+                            or len(mentioned[ref]) < len(foreign_grams)
+                        ):
                             value *= FOREIGN_KEEP
                         out[ref] = (value, d)
             results.append(out)
@@ -438,6 +497,33 @@ class Engine:
             for h in hits:
                 out -= h.positions
         return frozenset(out)
+
+    def qualifies_other(self, q: Parsed, hit: Hit, cue_pos: frozenset[int]) -> bool:
+        """A place's short name right after a noun it does not explain names that other
+        place ('chợ phiên Đồng Văn' is the market, not the Đồng Văn library)."""
+        if hit.strength >= 1.0:
+            return False
+        before = min(hit.positions) - 1
+        if before < 0 or before not in q.content or before in cue_pos:
+            return False
+        word = q.folds[before]
+        return not (
+            word.isdigit()
+            or word in self.library_words
+            or word in self.item_words.get(hit.ref, ())
+        )
+
+    def names_other(
+        self, q: Parsed, lib_word: frozenset[int], explained: frozenset[int]
+    ) -> frozenset[int]:
+        """'thư viện' followed by a name no library of the pack has ('thư viện quốc gia')."""
+        after = max(lib_word) + 1
+        if after >= len(q.folds) or after not in q.content or after in explained:
+            return frozenset()
+        word = q.folds[after]
+        if word.isdigit() or word in self.library_words or word in self.all_library_words:
+            return frozenset()
+        return frozenset((after,))
 
     @staticmethod
     def price_asked(question: str) -> bool:
@@ -517,6 +603,7 @@ class Engine:
         course_pos = q.find(cues.COURSE)
         fee_pos = q.find(cues.FEE)
         center_pos = q.find(cues.CENTER)
+        book_pos = q.find(cues.BOOKS)
 
         # Small talk: only when nearly nothing else is said.
         for kind, phrases, score in (
@@ -526,11 +613,36 @@ class Engine:
         ):
             pos = q.find(phrases)
             if pos:
-                u = self.unexplained(q, pos | lib_word)
+                # Function words that read as content once unmarked ('cho' of 'giúp gì cho mình').
+                plain = {i for i in q.content if q.folds[i] in _STOP_FOLDS}
+                u = self.unexplained(q, pos | lib_word | plain)
+                if kind == "help" and not u and q.find(cues.ADDRESSEE):
+                    score = 0.95  # 'bạn/bot/em giúp được gì': asked of the assistant itself
                 offer(kind, f"@{kind}", score * (1 - u) ** 2, None, none)
+
+        cue_pos = (
+            hours_pos
+            | lib_word
+            | mobile_pos
+            | sched_pos
+            | course_pos
+            | fee_pos
+            | center_pos
+            | when_ask
+            | q.find(cues.AREA_HEADS)
+        )
+        if lib_word:
+            # 'thư viện quốc gia': a library the pack does not have is foreign to every answer.
+            foreign |= self.names_other(
+                q, lib_word, cue_pos.union(*(h.positions for h in lib_hits))
+            )
+        # 'chợ phiên Đồng Văn', 'cột cờ Lũng Cú': the name qualifies another place.
+        own_libs = [h for h in lib_hits if not self.qualifies_other(q, h, cue_pos)]
+        own_centers = [h for h in center_hits if not self.qualifies_other(q, h, cue_pos)]
 
         # Library hours.
         if hours_pos and self.pack.libraries and not (mobile_strong and not lib_hits):
+            lib_hits = own_libs
             lib_ref = lib_hits[0].ref if lib_hits else f"library:{self.pack.libraries[0].id}"
             named = set(lib_hits[0].positions) if lib_hits else set()
             extra = {i for i in q.content if q.folds[i] in self.library_words}
@@ -575,8 +687,10 @@ class Engine:
             named = set().union(*(h.positions for h in stop_hits)) if stop_hits else set()
             words = self.item_words.get("@mobile", none)
             stop_words = {i for i in q.content if q.folds[i] in words} if stop_hits else set()
+            # 'đến những xã nào': the visits name their communes and villages.
+            areas = q.find(cues.AREA_HEADS)
             u = self.unexplained(
-                q, mobile_pos | sched_pos | lib_word | named | when_ask | stop_words
+                q, mobile_pos | sched_pos | lib_word | named | when_ask | stop_words | areas
             )
             answer = self._mobile_answer(q, [h.ref for h in stop_hits], today)
             # The van named with a date or a stop is a schedule question, not the FAQ about it.
@@ -587,8 +701,8 @@ class Engine:
             offer("mobile_stops", "@mobile", min(top, base) * (1 - u) ** 1.5, answer, words)
 
         # Centre address / phone.
-        if center_hits:
-            hit = center_hits[0]
+        if own_centers:
+            hit = own_centers[0]
             generic = q.find(("trung tam hoc tap cong dong", "trung tam", "xa", "phuong"))
             u = self.unexplained(q, center_pos | hit.positions | generic)
             cue = bool(q.find(cues.CENTER) - generic) or not (
@@ -626,8 +740,11 @@ class Engine:
         # A date with a class, hours or van word asks for a schedule, not a policy entry.
         dated = q.when is not None and not q.when.now
         faq_keep = 0.9 if dated and (course_pos or hours_pos or mobile_strong) else 1.0
+        if mobile_strong and q.find(("lich", "lich trinh")):
+            faq_keep = 0.9  # 'lịch xe thư viện': the timetable, not what the van is
         for ref, score in faq_offers:
             offer("faq", ref, score * faq_keep)
+        errand = bool(q.find(cues.OPENING) or q.find(cues.WHERE) or book_pos)
         free_only = bool(q.find(("mien phi",)))
         adjusted: dict[str, float] = {}
         for ref, (score, d) in course_scores.items():
@@ -635,6 +752,9 @@ class Engine:
                 continue
             if not course_pos:
                 score *= 0.85 if d >= 0.5 else 0.6
+                if errand:
+                    # Opening hours or an address without a class word: a place, not a class.
+                    score *= ERRAND_KEEP
             course = self.pack.course(ref[7:]) if ref.startswith("course:") else None
             if course is not None and center_ids and course.center not in center_ids:
                 score *= 0.8
@@ -820,6 +940,9 @@ class Engine:
             visits = visits[:MONTH_LIST]  # 'lịch xe tháng này': the whole month
         else:
             visits = visits[:4] if specific else visits[:MOBILE_LIST]
+        self.all_library_words = frozenset().union(
+            *(w for r, w in self.item_words.items() if r.startswith("library:"))
+        )
         vehicle = pack.mobile.vehicle if pack.mobile else None
         heading = f"Lịch {vehicle.name if vehicle else 'xe thư viện lưu động'}"
         text = replies.visits_text(heading, visits, vehicle.phone if vehicle else None, empty)
