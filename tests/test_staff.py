@@ -137,7 +137,7 @@ async def test_cancelled_upload_changes_nothing(app: App) -> None:
 
 
 async def test_unanswered_question_becomes_an_alternate_and_is_answered(app: App) -> None:
-    question = "thư viện có cho mượn máy tính bảng không"
+    question = "bên mình có cho thuê phòng họp không ạ"
     for user in ("c1", "c2"):
         await dispatch(text(user, question), app)
     inbox = await dispatch(cmd(EDITOR, "chuatraloi"), app)
