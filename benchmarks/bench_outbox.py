@@ -1,6 +1,6 @@
 """Outbox throughput against the fake Bot API enforcing a rate cap.
 
-    .venv/bin/python benchmarks/bench_outbox.py [--users 10000] [--cap 200] [--rate 190] [--pg URL]
+    .venv/bin/python benchmarks/bench_outbox.py [--users 10000] [--cap 200] [--rate 196] [--pg URL]
 
 The default cap (200/s) is what one sending process can push through PTB on this 2-core machine
 (each send costs ~4 ms of client CPU); at a cap of 500/s the client, not the pacing, is the
@@ -123,8 +123,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--cap", type=float, default=200)
-    parser.add_argument("--rate", type=float, default=190)
-    parser.add_argument("--baseline", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=196)
+    parser.add_argument("--baseline", type=int, default=500)
     parser.add_argument("--pg", default=None, help="a PostgreSQL URL instead of SQLite")
     parser.add_argument("--pool", type=int, default=16, help="HTTP connections to the fake")
     args = parser.parse_args()
