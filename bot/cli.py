@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
@@ -181,6 +182,9 @@ def run(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not settings.any_channel:
         from bot.channels.terminal import chat
+
+        if "HOCTAP_LOG_LEVEL" not in os.environ:
+            logging.getLogger().setLevel(logging.WARNING)  # a chat, not a server log
 
         async def work(app: App) -> None:
             await chat(app)

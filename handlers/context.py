@@ -53,10 +53,21 @@ def _digest(ref: str) -> str:
     return "h:" + hashlib.sha1(ref.encode()).hexdigest()[:16]
 
 
+MAX_LABEL = 64
+
+
+def short_label(label: str, limit: int = MAX_LABEL) -> str:
+    """A button label that fits a phone screen: cut at a word, with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label.rfind(" ", 0, limit - 1)
+    return label[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:-–") + "…"
+
+
 def button(label: str, ref: str) -> Button:
     """A button for ``ref``; a ref too long for 64 bytes travels as a short digest."""
     data = ref if ref.isascii() and len(ref) <= MAX_BUTTON_DATA else _digest(ref)
-    return Button(label=label[:60], data=data)
+    return Button(label=short_label(label), data=data)
 
 
 _DIGESTS: dict[int, tuple[Pack, dict[str, str]]] = {}

@@ -180,3 +180,12 @@ def test_split_text_at_line_boundaries() -> None:
     assert "\n".join(parts) == text
     long_word = "a" * 5000
     assert [len(p) for p in split_text(long_word, 2000)] == [2000, 2000, 1000]
+
+
+def test_long_button_labels_are_cut_at_a_word() -> None:
+    from handlers.context import short_label
+
+    label = "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh ở cơ sở"
+    cut = short_label(label)
+    assert len(cut) <= 64 and cut.endswith("…") and label.startswith(cut[:-1])
+    assert short_label("Tin học") == "Tin học"
