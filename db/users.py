@@ -4,31 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import FeedbackRow, QuestionLogRow, UserRow
 
+FLOOD_WINDOW = dt.timedelta(minutes=1)
+
 
 async def touch_user(
     session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
 ) -> UserRow:
-    """The user's row, created on first contact; ``last_seen`` and ``chat_id`` updated.
+    """The user's row, created on first contact; ``last_seen``, ``chat_id`` and the message
+    count of the current one-minute window updated.
 
-    One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``), so a person's simultaneous
-    first messages, handled concurrently or by different instances, never collide.
+    One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``): a person's simultaneous
+    messages, handled concurrently or by different instances, never collide, and the window
+    count is incremented by the database, so none is lost.
     """
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    table = UserRow.__table__.c
+    new_window = or_(table.window_start.is_(None), table.window_start <= now - FLOOD_WINDOW)
     stmt = (
         insert(UserRow)
         .values(
             channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
-            window_count=0,
+            window_start=now, window_count=1,
         )
         .on_conflict_do_update(
-            index_elements=["channel", "user_id"], set_={"last_seen": now, "chat_id": chat_id}
+            index_elements=["channel", "user_id"],
+            set_={
+                "last_seen": now,
+                "chat_id": chat_id,
+                "window_start": case(
+                    (new_window, literal(now, table.window_start.type)),
+                    else_=table.window_start,
+                ),
+                "window_count": case((new_window, 1), else_=table.window_count + 1),
+            },
         )
         .returning(UserRow)
     )  # fmt: skip
@@ -37,6 +52,14 @@ async def touch_user(
     )
     assert row is not None
     return row
+
+
+def flood_state(user: UserRow, limit: int) -> str:
+    """``ok`` within the limit, ``warn`` for the first message over it, then ``drop``."""
+    count = user.window_count or 0
+    if count <= limit:
+        return "ok"
+    return "warn" if count == limit + 1 else "drop"
 
 
 async def record_feedback(
@@ -64,16 +87,3 @@ async def log_question(
             score=score,
         )
     )  # fmt: skip
-
-
-def count_message(user: UserRow, now: dt.datetime, limit: int) -> str:
-    """Count one message in the user's minute window: ``ok``, ``warn`` (first over) or ``drop``."""
-    start = user.window_start
-    if start is None or (now - start).total_seconds() >= 60:
-        user.window_start = now
-        user.window_count = 1
-        return "ok"
-    user.window_count = (user.window_count or 0) + 1
-    if user.window_count <= limit:
-        return "ok"
-    return "warn" if user.window_count == limit + 1 else "drop"

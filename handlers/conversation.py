@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
 from db.staff import mark_disliked, role_of
-from db.users import count_message, record_feedback, touch_user
+from db.users import flood_state, record_feedback, touch_user
 from handlers import ask, menu, places, privacy, staff, subscriptions
 from handlers.context import Ctx, resolve
 from handlers.texts import t
@@ -215,7 +215,7 @@ async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
             app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
         )
         if role is None:
-            flood = count_message(user, now, app.settings.flood_per_minute)
+            flood = flood_state(user, app.settings.flood_per_minute)
             if flood != "ok":
                 # Too many messages this minute: say so once, then stay quiet until it passes.
                 return [Reply(ctx.t("flood"))] if flood == "warn" else []
