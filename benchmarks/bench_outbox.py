@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -38,11 +37,10 @@ from bot.notify.config import NotifySettings
 from bot.notify.outbox import RateLimiter
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
-from db.models import UserRow
-from db.models_notify import SubscriptionRow
 from handlers.types import Reply
 from tests.conftest import DEV_PACK
 from tests.fakes.telegram import FakeTelegram
+from tests.seeding import seed_subscribers
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=TZ)
@@ -147,24 +145,7 @@ async def main() -> None:
             Settings(_env_file=None, database_url=url, content_dir=DEV_PACK), clock=FixedClock(NOW)
         )
         await app.prepare()
-        async with app.sessions.begin() as session:
-            await session.execute(
-                insert(UserRow),
-                [
-                    {"channel": "telegram", "user_id": str(c), "chat_id": str(c),
-                     "first_seen": NOW, "last_seen": NOW}
-                    for c in chats
-                ],
-            )  # fmt: skip
-            ids = list(await session.scalars(select(UserRow.id)))
-            await session.execute(
-                insert(SubscriptionRow),
-                [
-                    {"user_pk": pk, "kind": "all", "value": "", "consented_at": NOW,
-                     "purpose": "bench"}
-                    for pk in ids
-                ],
-            )  # fmt: skip
+        await seed_subscribers(app, chats, purpose="bench")
         config = NotifySettings(
             _env_file=None,
             rate_per_s=args.rate,

@@ -30,16 +30,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.app import build_app
 from bot.clock import SystemClock
 from bot.settings import Settings
-from db.models import UserRow
-from db.models_notify import BroadcastRow, DeliveryRow, SubscriptionRow
+from db.models_notify import BroadcastRow, DeliveryRow
 from tests.conftest import DEV_PACK
 from tests.fakes import free_port
 from tests.fakes.telegram import FakeTelegram, WebhookPusher
+from tests.seeding import seed_subscribers
 
 pytestmark = pytest.mark.postgres
 
@@ -221,25 +221,8 @@ async def prepare_database(url: str, content: Path, recipients: int = 0) -> None
     await app.prepare()
     try:
         if recipients:
-            now = app.now()
-            async with app.sessions.begin() as session:
-                await session.execute(
-                    insert(UserRow),
-                    [
-                        {"channel": "telegram", "user_id": str(c), "chat_id": str(c),
-                         "first_seen": now, "last_seen": now}
-                        for c in range(FIRST_CHAT, FIRST_CHAT + recipients)
-                    ],
-                )  # fmt: skip
-                ids = list(await session.scalars(select(UserRow.id)))
-                await session.execute(
-                    insert(SubscriptionRow),
-                    [
-                        {"user_pk": pk, "kind": "all", "value": "", "consented_at": now,
-                         "purpose": "nhận mọi thông báo"}
-                        for pk in ids
-                    ],
-                )  # fmt: skip
+            chats = range(FIRST_CHAT, FIRST_CHAT + recipients)
+            await seed_subscribers(app, chats, purpose="nhận mọi thông báo")
     finally:
         await app.close()
 

@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.app import build_app
 from bot.clock import SystemClock
 from bot.settings import Settings
-from db.models import UserRow
-from db.models_notify import DeliveryRow, SubscriptionRow
+from db.models_notify import DeliveryRow
 from tests.conftest import DEV_PACK
 from tests.fakes.telegram import FakeTelegram
+from tests.seeding import seed_subscribers
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 USERS = 2000
@@ -48,25 +48,9 @@ async def seed(url: str, content: Path) -> None:
     """Migrate, import the pack and write 2,000 opted-in users directly."""
     app = build_app(Settings(_env_file=None, database_url=url, content_dir=content))
     await app.prepare()
-    now = app.now()
-    async with app.sessions.begin() as session:
-        await session.execute(
-            insert(UserRow),
-            [
-                {"channel": "telegram", "user_id": str(c), "chat_id": str(c),
-                 "first_seen": now, "last_seen": now}
-                for c in range(FIRST_CHAT, FIRST_CHAT + USERS)
-            ],
-        )  # fmt: skip
-        ids = list(await session.scalars(select(UserRow.id)))
-        await session.execute(
-            insert(SubscriptionRow),
-            [
-                {"user_pk": pk, "kind": "all", "value": "", "consented_at": now,
-                 "purpose": "nhận mọi thông báo"}
-                for pk in ids
-            ],
-        )  # fmt: skip
+    await seed_subscribers(
+        app, range(FIRST_CHAT, FIRST_CHAT + USERS), purpose="nhận mọi thông báo"
+    )
     await app.close()
 
 
