@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.understanding.context import Context
+
 KINDS: frozenset[str] = frozenset(
     {
         "faq",
@@ -38,3 +40,5 @@ class Answer:
     score: float
     text: str
     choices: tuple[Choice, ...] = ()
+    # What to remember for the next message of this person (None: nothing to keep).
+    context: Context | None = None

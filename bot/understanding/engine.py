@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.pack.models import Course, Pack, Stop
 from bot.understanding import cues, replies
 from bot.understanding.answer import Answer, Choice
+from bot.understanding.context import Context
 from bot.understanding.dates import When, parse_when
 from bot.understanding.decide import Candidate, decide
 from bot.understanding.index import STOP_ACC, TextIndex, bigrams, is_stop
@@ -122,6 +124,13 @@ def _strip(phrase: Phrase) -> Phrase:
 
 def _label(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def remember(answer: Answer, now: dt.datetime) -> Answer:
+    """Attach the context to keep after ``answer`` (none after a fallback or small talk)."""
+    if answer.context is not None or answer.kind in ("fallback", "greeting", "thanks", "help"):
+        return answer
+    return dataclasses.replace(answer, context=Context(answer.kind, answer.ids, {}, now))
 
 
 class Engine:
@@ -551,12 +560,16 @@ class Engine:
             now = now.astimezone(self.tz)
         return now.replace(tzinfo=None)
 
-    def ask(self, question: str, now: dt.datetime) -> Answer:
-        """Answer one question; never raises."""
+    def ask(self, question: str, now: dt.datetime, context: Context | None = None) -> Answer:
+        """Answer one question, read after ``context`` (the person's last answer, if any).
+
+        The answer's ``context`` is what to keep for the person's next message.
+        """
         try:
-            return self._ask(question, self.local(now))
+            answer = self._ask(question, self.local(now))
         except Exception:  # a last resort: a user must always get a reply
-            return self.fallback()
+            answer = self.fallback()
+        return remember(answer, now)
 
     def fallback(self) -> Answer:
         """The out-of-scope reply, with the pack's contact."""
@@ -954,11 +967,15 @@ class Engine:
         return Answer("mobile_stops", tuple(ids), 1.0, text, choices)
 
     def render(self, ref: str, now: dt.datetime) -> Answer:
-        """The answer for one item (a button pressed, or menu browsing); never raises."""
+        """The answer for one item (a button pressed, or menu browsing); never raises.
+
+        Its ``context`` is set exactly as for a typed question about the same item.
+        """
         try:
-            return self._render(ref, self.local(now))
+            answer = self._render(ref, self.local(now))
         except Exception:
-            return self.fallback()
+            answer = self.fallback()
+        return remember(answer, now)
 
     def _render(self, ref: str, now: dt.datetime) -> Answer:
         kind, _, item = ref.partition(":")
