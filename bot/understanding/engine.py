@@ -14,7 +14,7 @@ from operator import itemgetter, mul
 from zoneinfo import ZoneInfo
 
 from bot.pack.models import Course, Pack, Stop
-from bot.understanding import cues, replies
+from bot.understanding import cues, informative, replies
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.context import Context
 from bot.understanding.dates import When, parse_when
@@ -157,6 +157,8 @@ class Engine:
             *DATE_WORDS.split(),
         ]
         self.foreign_phrases = tuple(tuple(tokenize(p)) for p in cues.FOREIGN if tokenize(p))
+        # Syllables of services outside the pack keep their full weight when unexplained.
+        self.foreign_folds = frozenset(t.fold for p in self.foreign_phrases for t in p)
         self.foreign_first: dict[str, list[tuple[Token, ...]]] = defaultdict(list)
         for phrase in self.foreign_phrases:
             self.foreign_first[phrase[0].fold].append(phrase)
@@ -190,7 +192,12 @@ class Engine:
     @classmethod
     def build(cls, pack: Pack) -> Engine:
         """Build the in-memory index of a pack (pure, no database)."""
-        lexicon = Lexicon.build(pack.lexicon)
+        names = [
+            *(n for lib in pack.libraries for n in (lib.name, *lib.aliases)),
+            *(n for ce in pack.centers for n in (ce.name, *ce.aliases, ce.commune or "")),
+            *(n for st in pack.stops for n in (st.place, st.commune or "")),
+        ]
+        lexicon = Lexicon.build(pack.lexicon, names)
 
         def analyze(text: str) -> list[Token]:
             return lexicon.apply(tokenize(text))
@@ -357,8 +364,18 @@ class Engine:
         return out
 
     def weight(self, q: Parsed, i: int) -> float:
-        """How much a content syllable of the question counts."""
-        return self.index.token_weight(q.tokens[i])
+        """How much a content syllable of the question counts: its weight in the pack, and for a
+        syllable the pack never uses, that weight discounted by how common it is in everyday
+        Vietnamese (see ``informative``)."""
+        token = q.tokens[i]
+        w = self.index.token_weight(token)
+        if (
+            token.fold not in self.index.vocab_set
+            and token.fold not in self.known
+            and token.fold not in self.foreign_folds
+        ):
+            w *= informative.share(token)
+        return w
 
     def unexplained(self, q: Parsed, explained: Iterable[int]) -> float:
         """Share of the question's content weight not explained by a candidate (0..1)."""

@@ -6,203 +6,65 @@ any question (``ko`` for không, ``đc`` for được, ``t7`` for thứ bảy, `
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from bot.understanding.normalize import Token, tokenize
 
-# Short form (folded, one or two syllables) -> meaning. Applied to questions and to content.
-BUILTIN: dict[str, str] = {
-    # negation / question particles
-    "ko": "không",
-    "k": "không",
-    "kh": "không",
-    "khg": "không",
-    "hok": "không",
-    "hong": "không",
-    "hem": "không",
-    "khum": "không",
-    "hk": "không",
-    "khong": "không",
-    "j": "gì",
-    "ji": "gì",
-    "z": "vậy",
-    "zay": "vậy",
-    "ntn": "như thế nào",
-    "sao z": "sao vậy",
-    "bn": "bao nhiêu",
-    "bnhieu": "bao nhiêu",
-    "nhiu": "nhiêu",
-    "bh": "bao giờ",
-    "bgio": "bao giờ",
-    "may h": "mấy giờ",
-    "mấy h": "mấy giờ",
-    "h": "giờ",
-    # common verbs / pronouns
-    "dc": "được",
-    "dx": "được",
-    "dk": "đăng ký",
-    "dky": "đăng ký",
-    "mk": "mình",
-    "mik": "mình",
-    "mjk": "mình",
-    "cx": "cũng",
-    "vs": "với",
-    "ng": "người",
-    "bit": "biết",
-    "bik": "biết",
-    "wa": "qua",
-    "mun": "muốn",
-    "trc": "trước",
-    "ns": "nói",
-    "hnay": "hôm nay",
-    "hqua": "hôm qua",
-    "bjo": "bây giờ",
-    "bi h": "bây giờ",
-    "gio": "giờ",
-    # days
-    "t2": "thứ hai",
-    "t3": "thứ ba",
-    "t4": "thứ tư",
-    "t5": "thứ năm",
-    "t6": "thứ sáu",
-    "t7": "thứ bảy",
-    "cn": "chủ nhật",
-    "thứ 2": "thứ hai",
-    "thứ 3": "thứ ba",
-    "thứ 4": "thứ tư",
-    "thứ 5": "thứ năm",
-    "thứ 6": "thứ sáu",
-    "thứ 7": "thứ bảy",
-    "thu 2": "thứ hai",
-    "thu 3": "thứ ba",
-    "thu 4": "thứ tư",
-    "thu 5": "thứ năm",
-    "thu 6": "thứ sáu",
-    "thu 7": "thứ bảy",
-    "thu bay": "thứ bảy",
-    "thu tu": "thứ tư",
-    "thu nam": "thứ năm",
-    "thu sau": "thứ sáu",
-    "thu hai": "thứ hai",
-    "thu ba": "thứ ba",
-    "chu nhat": "chủ nhật",
-    # places and services
-    "tv": "thư viện",
-    "tthtcd": "trung tâm học tập cộng đồng",
-    "ttht": "trung tâm học tập cộng đồng",
-    "tthtcdd": "trung tâm học tập cộng đồng",
-    "tt": "trung tâm",
-    "sdt": "số điện thoại",
-    "dt": "điện thoại",
-    "dthoai": "điện thoại",
-    "tp": "thành phố",
-    "tx": "thị xã",
-    "ubnd": "ủy ban",
-    "gv": "giáo viên",
-    "hs": "học sinh",
-    "sv": "sinh viên",
-    "hv": "học viên",
-    # thanks / greetings
-    "tks": "cảm ơn",
-    "thks": "cảm ơn",
-    "thanks": "cảm ơn",
-    "thank": "cảm ơn",
-    "thanks you": "cảm ơn",
-    "thank you": "cảm ơn",
-    "thx": "cảm ơn",
-    "camon": "cảm ơn",
-    "cam on": "cảm ơn",
-    "cám ơn": "cảm ơn",
-    "hello": "xin chào",
-    "helo": "xin chào",
-    "hi": "xin chào",
-    "alo": "xin chào",
-    # spelling variants and synonyms (one canonical form for matching)
-    "free": "miễn phí",
-    "fre": "miễn phí",
-    "mien phi": "miễn phí",
-    "online": "trực tuyến",
-    "onl": "trực tuyến",
-    "qua mạng": "trực tuyến",
-    "trễ": "muộn",
-    "tre han": "muộn",
-    "người mù": "người khiếm thị",
-    "khiếm thị": "khiếm thị",
-    "người già": "người cao tuổi",
-    "cụ già": "người cao tuổi",
-    "trẻ con": "thiếu nhi",
-    "trẻ em": "thiếu nhi",
-    "con nít": "thiếu nhi",
-    "smartphone": "điện thoại thông minh",
-    "smart phone": "điện thoại thông minh",
-    "vi tính": "máy tính",
-    "wifi": "internet",
-    "wi fi": "internet",
-    "vô": "vào",
-    "mù": "khiếm thị",
-    "mù chữ": "mù chữ",
-    "mắt kém": "khiếm thị",
-    "sách nghe": "sách nói",
-    "nghe sách": "sách nói",
-    "truyện": "sách",
-    "quyên góp": "tặng",
-    "biếu": "tặng",
-    "lịch trình": "lịch",
-    "học phí": "học phí",
-    "giá": "phí",
-    "khoá": "khóa",
-    "hoá": "hóa",
-    "thuỷ": "thủy",
-    "tuỳ": "tùy",
-    "quý": "quý",
-    # library vocabulary: one name for the reader's card, the books, personal data
-    "thẻ thư viện": "thẻ bạn đọc",
-    "the thu vien": "thẻ bạn đọc",
-    "thẻ mượn sách": "thẻ bạn đọc",
-    "the muon sach": "thẻ bạn đọc",
-    "thẻ đọc sách": "thẻ bạn đọc",
-    "the doc sach": "thẻ bạn đọc",
-    "quyển": "cuốn",
-    "quyen sach": "cuốn sách",
-    "dữ liệu": "thông tin cá nhân",
-    "du lieu": "thông tin cá nhân",
-    "dữ liệu cá nhân": "thông tin cá nhân",
-    "du lieu ca nhan": "thông tin cá nhân",
-    "thông tin cá nhân": "thông tin cá nhân",
-    "tin báo": "thông báo",
-    "nhận tin": "nhận thông báo",
-    "ủng hộ": "tặng",
-    "ung ho": "tặng",
-    "đánh rơi": "mất",
-    "danh roi": "mất",
-    "đánh mất": "mất",
-    "danh mat": "mất",
-    "rơi mất": "mất",
-    "quá hạn": "muộn",
-    "qua han": "muộn",
-    "trễ hạn": "muộn",
-    "hết bao nhiêu": "mất bao nhiêu",
-    "het bao nhieu": "mất bao nhiêu",
-    "tốn bao nhiêu": "mất bao nhiêu",
-    "ton bao nhieu": "mất bao nhiêu",
-    # 'may' before a counter word is the question word mấy (not máy, may)
-    "may cuon": "mấy cuốn",
-    "may quyen": "mấy cuốn",
-    "may ngay": "mấy ngày",
-    "may tuan": "mấy tuần",
-    "may thang": "mấy tháng",
-    "may buoi": "mấy buổi",
-    "may lan": "mấy lần",
-    "may tuoi": "mấy tuổi",
-    "may nguoi": "mấy người",
-    "may tieng": "mấy tiếng",
-}
+DATA = Path(__file__).parent / "data"
+# Order matters only for the rare key that two files define: the first one wins.
+FILES = ("teencode.yaml", "regional.yaml", "concepts.yaml", "english.yaml")
+YIELDING = frozenset({"regional.yaml", "concepts.yaml"})
 
-# Marked keys whose folded form is another common word ('gia' is gia đình, not giá).
-ACCENT_ONLY: frozenset[str] = frozenset(
-    {"giá", "vô", "quý", "khoá", "hoá", "thuỷ", "tuỳ", "học phí", "khiếm thị", "mù", "truyện"}
-)
+
+@dataclass(frozen=True)
+class Entry:
+    """One rewrite: a short form or local word, its meaning, and whether it applies only when
+    typed with its marks (the unmarked form being another common word)."""
+
+    short: str
+    means: str
+    accent_only: bool = False
+    # Everyday words (regional, concepts) give way to a place name of the pack that contains
+    # them; abbreviations (tv, tthtcđ) are meant inside names too.
+    yields: bool = False
+
+
+def read_entries(path: Path, yields: bool = False) -> list[Entry]:
+    """Entries of one lexicon file: ``words`` / ``accent_only`` maps, or concept groups
+    (``name: {means, words, accent_only}``)."""
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    out: list[Entry] = []
+    if "words" in data and isinstance(data["words"], dict):
+        only = {str(k): str(v) for k, v in (data.get("accent_only") or {}).items()}
+        for short, means in data["words"].items():
+            out.append(Entry(str(short), str(means), str(short) in only, yields))
+        for short, means in only.items():
+            if short not in data["words"]:
+                out.append(Entry(short, means, True, yields))
+        return out
+    for group in data.values():
+        only = {str(w) for w in group.get("accent_only") or ()}
+        for word in group["words"]:
+            out.append(Entry(str(word), str(group["means"]), str(word) in only, yields))
+    return out
+
+
+@cache
+def builtin() -> tuple[Entry, ...]:
+    """The general lexicon shipped with the package (regional words, teencode, concepts)."""
+    return tuple(e for name in FILES for e in read_entries(DATA / name, name in YIELDING))
+
+
+def _inside(run: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """Whether ``run`` occurs as consecutive syllables of ``name``."""
+    n = len(run)
+    return any(name[i : i + n] == run for i in range(len(name) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -215,26 +77,46 @@ class Lexicon:
     starts: frozenset[str]
 
     @classmethod
-    def build(cls, extra: Mapping[str, str] | None = None) -> Lexicon:
-        """Built-in general lexicon with the pack's ``lexicon.yaml`` on top."""
+    def build(cls, extra: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> Lexicon:
+        """Built-in general lexicon with the pack's ``lexicon.yaml`` on top.
+
+        A general entry whose words occur in one of the pack's ``names`` (its places) is left
+        out: the pack's own names win ('ri' is 'vậy' in Huế, but 'Na Rì' is a commune).
+        """
+        name_tokens = [tokenize(n) for n in names]
+        folded_names = [tuple(t.fold for t in ts) for ts in name_tokens if ts]
+        accented_names = [tuple(t.acc for t in ts) for ts in name_tokens if ts]
         table: dict[tuple[str, ...], tuple[Token, ...]] = {}
         accented: dict[tuple[str, ...], tuple[Token, ...]] = {}
-        for source in (BUILTIN, dict(extra or {})):
-            for short, means in source.items():
-                key_tokens = tokenize(short)
-                if not key_tokens:
-                    continue
-                meaning = tuple(tokenize(means))
-                if any(t.marked for t in key_tokens):
-                    # 'trễ' -> 'muộn' only when typed with marks; the folded form may differ.
-                    accented[tuple(t.acc for t in key_tokens)] = meaning
-                    folded = tuple(t.fold for t in key_tokens)
-                    if source is not BUILTIN:
-                        table[folded] = meaning
-                    elif short not in ACCENT_ONLY:
-                        table.setdefault(folded, meaning)
+        own = [Entry(short, means) for short, means in (extra or {}).items()]
+        for entry, mine in [*((e, False) for e in builtin()), *((e, True) for e in own)]:
+            key_tokens = tokenize(entry.short)
+            if not key_tokens:
+                continue
+            meaning = tuple(tokenize(entry.means))
+            folded = tuple(t.fold for t in key_tokens)
+            acc = tuple(t.acc for t in key_tokens)
+            in_name = entry.yields and any(_inside(folded, n) for n in folded_names)
+            if in_name and (
+                not any(t.marked for t in key_tokens)
+                or any(_inside(acc, n) for n in accented_names)
+            ):
+                continue  # typed as the name is written: the name wins
+            if in_name:
+                entry = Entry(entry.short, entry.means, True, True)  # marked only
+            if any(t.marked for t in key_tokens):
+                # 'trễ' -> 'muộn' only when typed with marks; the folded form may differ.
+                if mine:
+                    accented[acc] = meaning
+                    table[folded] = meaning
                 else:
-                    table[tuple(t.fold for t in key_tokens)] = meaning
+                    accented.setdefault(acc, meaning)
+                    if not entry.accent_only:
+                        table.setdefault(folded, meaning)
+            elif mine:
+                table[folded] = meaning
+            else:
+                table.setdefault(folded, meaning)
         longest = max((len(k) for k in [*table, *accented]), default=1)
         starts = frozenset(k[0] for k in table) | frozenset(k[0] for k in accented)
         return cls(table, accented, longest, starts)
