@@ -168,6 +168,15 @@ HELP: tuple[str, ...] = (
     "giup toi duoc gi",
     "giup minh duoc gi",
     "giup duoc minh gi",
+    "cach dung",
+    "cach su dung",
+    "huong dan cach dung",
+    "dung sao",
+    "dung nhu the nao",
+    "hoi duoc gi",
+    "hoi duoc nhung gi",
+    "hoi cai gi",
+    "hoi nhung gi",
 )
 # Ways of addressing the assistant ('bạn giúp được gì', 'bot làm được gì').
 ADDRESSEE: tuple[str, ...] = ("ban", "bot", "chatbot", "em", "tro ly", "ad", "admin")
@@ -242,6 +251,37 @@ ALL: tuple[tuple[str, ...], ...] = (
     GENERIC_HEADS,
 )
 
+# Day and time words: they say when, never what, so they are no evidence for or against an
+# answer (the date itself is read by dates.parse_when).
+TIME_WORDS: tuple[str, ...] = (
+    "hom nay",
+    "hom qua",
+    "hom kia",
+    "hom truoc",
+    "ngay mai",
+    "ngay kia",
+    "mai",
+    "bay gio",
+    "luc nay",
+    "hien tai",
+    "hien nay",
+    "sang",
+    "chieu",
+    "trua",
+    "toi",
+    "dem",
+    "buoi",
+    "cuoi tuan",
+    "tuan nay",
+    "tuan sau",
+    "tuan toi",
+    "thang nay",
+    "thang sau",
+    "nam nay",
+    "nam sau",
+    "nam toi",
+    "sap toi",
+)
 # Words that ask "when / from when / until when" without naming a date ('nghỉ Tết từ hôm nào').
 WHEN_ASK: tuple[str, ...] = (
     "hom nao",

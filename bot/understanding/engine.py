@@ -14,7 +14,7 @@ from operator import itemgetter, mul
 from zoneinfo import ZoneInfo
 
 from bot.pack.models import Course, Pack, Stop
-from bot.understanding import cues, informative, replies
+from bot.understanding import clauses, cues, informative, replies
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.context import Context
 from bot.understanding.dates import When, parse_when
@@ -37,7 +37,16 @@ ERRAND_KEEP = 0.75
 ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
 FAQ_OFFERS = 8  # more than decide() ever looks at (the best, the runner-up, three suggestions)
 LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
-FINAL_PARTICLES = frozenset({"vay", "z", "zay"})
+# Reading a long message in parts: a clarify counts this share of its score against an answer,
+# and a part must beat the whole message (or an earlier part) by this much to replace it.
+CLARIFY_WEIGHT = 0.9
+READING_MARGIN = 0.0
+READING_KEEP = 0.95  # a part of a message answers a little less surely than the whole
+# Particles that end a question in every region ('... không nghe', '... rứa hỉ', '... hen').
+FINAL_PARTICLES = frozenset(
+    {"vay", "z", "zay", "nghe", "nghen", "hen", "nhen", "nha", "ne", "ha", "he", "hi", "ta", "a"}
+)
+MARKED_PARTICLES = frozenset({"á", "nè", "hè", "há", "nhá", "hén", "hở", "đó", "đấy", "hông"})
 DATE_WORDS = (
     "hom nay mai kia mot qua bay gio hien tai luc nay thu hai ba tu nam sau bay chu nhat "
     "tuan thang sau toi truoc cuoi ngay sang chieu trua toi dem"
@@ -73,13 +82,16 @@ class Parsed:
 
     def find(self, phrases: Iterable[str]) -> frozenset[int]:
         """Positions covered by any of the folded phrases."""
-        out: set[int] = set()
-        folds = self.folds
-        for phrase in phrases:
-            words = _split(phrase)
-            if words and words[0] in folds:
-                out |= _spans(folds, words)
-        return frozenset(out)
+        return _find(self.folds, phrases)
+
+
+def _find(folds: Sequence[str], phrases: Iterable[str]) -> frozenset[int]:
+    out: set[int] = set()
+    for phrase in phrases:
+        words = _split(phrase)
+        if words and words[0] in folds:
+            out |= _spans(folds, words)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=4096)
@@ -306,7 +318,8 @@ class Engine:
         folds = tuple(t.fold for t in fixed)
         when = parse_when(" ".join(folds), today)
         date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
-        content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in date_pos)
+        timeless = date_pos | _find(folds, cues.TIME_WORDS)
+        content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in timeless)
         if content and self._final_particle(fixed):
             content = content[:-1] if content[-1] == len(fixed) - 1 else content
         return Parsed(tuple(fixed), folds, when, date_pos, content)
@@ -315,6 +328,8 @@ class Engine:
     def _final_particle(tokens: Sequence[Token]) -> bool:
         """An unmarked 'vay' ending a question is the particle vậy ('o dau vay'), not váy."""
         last = tokens[-1]
+        if last.acc in MARKED_PARTICLES:
+            return True
         return (
             not last.marked
             and last.fold in FINAL_PARTICLES
@@ -583,10 +598,40 @@ class Engine:
         The answer's ``context`` is what to keep for the person's next message.
         """
         try:
-            answer = self._ask(question, self.local(now))
+            answer = self._read(question, self.local(now))
         except Exception:  # a last resort: a user must always get a reply
             answer = self.fallback()
         return remember(answer, now)
+
+    def _read(self, question: str, now: dt.datetime) -> Answer:
+        """Answer the message, or the part of it that is the question (clauses.readings):
+        the best answer wins, a clarify counting a little less than an answer."""
+        parts = clauses.readings(question)
+        if len(parts) == 1:
+            return self._ask(parts[0], now)
+        whole = self.parse(question, now.date())
+        names = [
+            " ".join(whole.tokens[i].acc for i in sorted(h.positions))
+            for prefix in ("library:", "center:", "stop:")
+            for h in self.hits(whole, prefix)[:1]
+        ]
+        best: Answer | None = None
+        best_value = -1.0
+        for n, part in enumerate(parts):
+            if n and names:
+                folded = fold(part)
+                missing = [x for x in names if fold(x) not in folded]
+                part = " ".join([*missing, part])
+            answer = self._ask(part, now)
+            value = answer.score * (CLARIFY_WEIGHT if answer.kind == "clarify" else 1.0)
+            if n:
+                value *= READING_KEEP
+            if answer.kind == "fallback":
+                value = -0.5
+            if value > best_value + (READING_MARGIN if n else 0.0):
+                best, best_value = answer, value
+        assert best is not None
+        return best
 
     def fallback(self) -> Answer:
         """The out-of-scope reply, with the pack's contact."""
@@ -625,7 +670,8 @@ class Engine:
 
         none: frozenset[str] = frozenset()
         when_ask = q.find(cues.WHEN_ASK)
-        hours_pos = q.find(cues.HOURS)
+        # 'giờ' of 'bây giờ' says when, not opening hours.
+        hours_pos = q.find(cues.HOURS) - q.find(("bay gio",))
         lib_word = q.find(cues.LIBRARY)
         mobile_pos = q.find(cues.MOBILE)
         mobile_strong = q.find(cues.MOBILE_STRONG)
