@@ -61,7 +61,7 @@ def test_accent_only_words_leave_the_unmarked_form_alone(short: str) -> None:
         ("bữa nay thư viện mở hông z", "hôm nay thư viện mở không vậy"),
         # Northern and everywhere
         ("bọn trẻ đọc sách", "thiếu nhi đọc sách"),
-        ("e lỡ làm rớt cái thẻ thư viện", "e lỡ mất cái thẻ bạn đọc"),
+        ("e lỡ làm rớt cái thẻ thư viện", "em lỡ mất cái thẻ bạn đọc"),
         ("cấp tiền học cho cháu", "học bổng cho cháu"),
         ("xin giữ thêm ít bữa", "xin gia hạn vài ngày"),
         ("thằng cu nhà tui", "thiếu nhi nhà tôi"),
