@@ -281,6 +281,13 @@ TIME_WORDS: tuple[str, ...] = (
     "nam sau",
     "nam toi",
     "sap toi",
+    "thu hai",
+    "thu ba",
+    "thu tu",
+    "thu nam",
+    "thu sau",
+    "thu bay",
+    "chu nhat",
 )
 # Words that ask "when / from when / until when" without naming a date ('nghỉ Tết từ hôm nào').
 WHEN_ASK: tuple[str, ...] = (

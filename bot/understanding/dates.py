@@ -29,6 +29,7 @@ class When:
     end: dt.date
     now: bool = False
     words: tuple[str, ...] = ()  # folded syllables that expressed it
+    part: str | None = None  # part of the day asked: 'sang', 'trua', 'chieu', 'toi'
 
     @property
     def single(self) -> bool:

@@ -14,7 +14,7 @@ from operator import itemgetter, mul
 from zoneinfo import ZoneInfo
 
 from bot.pack.models import Course, Pack, Stop
-from bot.understanding import clauses, cues, informative, replies
+from bot.understanding import clauses, cues, informative, replies, schedule
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.context import Context
 from bot.understanding.dates import When, parse_when
@@ -79,6 +79,7 @@ class Parsed:
     when: When | None
     date_pos: frozenset[int]
     content: tuple[int, ...]
+    part: str | None = None  # part of the day named ('tối', 'buổi sáng'), with or without a date
 
     def find(self, phrases: Iterable[str]) -> frozenset[int]:
         """Positions covered by any of the folded phrases."""
@@ -317,12 +318,15 @@ class Engine:
             fixed.append(t)
         folds = tuple(t.fold for t in fixed)
         when = parse_when(" ".join(folds), today)
+        part = schedule.part_of_day(fixed)
+        if when is not None and part is not None:
+            when = dataclasses.replace(when, part=part)
         date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
         timeless = date_pos | _find(folds, cues.TIME_WORDS)
         content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in timeless)
         if content and self._final_particle(fixed):
             content = content[:-1] if content[-1] == len(fixed) - 1 else content
-        return Parsed(tuple(fixed), folds, when, date_pos, content)
+        return Parsed(tuple(fixed), folds, when, date_pos, content, part)
 
     @staticmethod
     def _final_particle(tokens: Sequence[Token]) -> bool:
@@ -845,7 +849,9 @@ class Engine:
             if courses:
                 topic = self.pack.topic(ref[6:])
                 heading = f"Các lớp {topic.name}" if topic else "Các lớp"
-                answer = self._courses_answer(courses, today, heading, free_only, center_ids)
+                answer = self._courses_answer(
+                    courses, today, heading, free_only, center_ids, q, now
+                )
                 offer("courses", ref, adjusted[ref], answer)
                 # A class wins over its topic's list only when clearly more specific.
                 listed = {
@@ -865,11 +871,15 @@ class Engine:
                 "@courses",
                 0.92 if (center_ids or dated) and not contact else 0.8,
                 self._courses_answer(
-                    self._filtered(q, center_ids, free_only, today),
+                    self._filtered(q, center_ids, free_only, today)
+                    if q.when is None and q.part is None
+                    else self.pack.courses,
                     today,
                     "Các lớp học",
-                    False,
-                    set(),
+                    free_only,
+                    center_ids,
+                    q,
+                    now,
                 ),
                 none,
             )
@@ -954,16 +964,71 @@ class Engine:
         heading: str,
         free_only: bool,
         center_ids: set[str],
+        q: Parsed | None = None,
+        now: dt.datetime | None = None,
     ) -> Answer:
         chosen = list(courses)
         if free_only:
             chosen = [c for c in chosen if c.fee == 0] or chosen
         if center_ids:
             chosen = [c for c in chosen if c.center in center_ids] or chosen
+        if q is not None and now is not None and (q.when is not None or q.part is not None):
+            return self._sessions_answer(chosen, q, now, heading)
         ordered = replies.course_order(chosen, today)[:8]
         text = replies.courses_text(self.pack, ordered, today, heading)
         choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c in ordered)
         return Answer("courses", tuple(c.id for c in ordered), 1.0, text, choices)
+
+    def _sessions_answer(
+        self, courses: Sequence[Course], q: Parsed, now: dt.datetime, heading: str
+    ) -> Answer:
+        """Classes that meet on the day / part of the day asked; an honest 'none' first."""
+        today = now.date()
+        when = q.when
+        if when is None or when.now:
+            # 'lớp buổi tối' (no day): every class still running or to come, in that part.
+            if when is None:
+                live = [
+                    c
+                    for c in courses
+                    if replies.status(c, today) != "finished" and schedule.in_part(c, q.part)
+                ]
+                ordered = replies.course_order(live, today)[: schedule.LIST_LIMIT]
+                part = schedule.PART_NAMES[q.part or "toi"]
+                if not ordered:
+                    text = f"Hiện không có lớp nào học buổi {part}."
+                    return Answer("courses", (), 1.0, text)
+                text = replies.courses_text(
+                    self.pack, ordered, today, f"{heading.removesuffix(' học')} học buổi {part}"
+                )
+                choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c in ordered)
+                return Answer("courses", tuple(c.id for c in ordered), 1.0, text, choices)
+            when = dataclasses.replace(when, start=today, end=today, now=False)
+        found = schedule.meeting(courses, when, now)[: schedule.LIST_LIMIT]
+        label = schedule.span_label(when, today)
+        if not found:
+            lines = [f"{label} không có lớp nào học."]
+            nxt = schedule.next_session(
+                [c for c in courses if replies.status(c, today) != "finished"],
+                max(when.end, today),
+                when.part,
+            ) or schedule.next_session(courses, max(when.end, today))
+            if nxt is not None:
+                course, day = nxt
+                lines.append("Buổi học gần nhất sau đó:")
+                lines.append(schedule.session_line(course, day, self._where(course)))
+                choice = (Choice(f"course:{course.id}", _label(course.title)),)
+                return Answer("courses", (), 1.0, "\n".join(lines), choice)
+            return Answer("courses", (), 1.0, lines[0])
+        count = f"{len(found)} lớp" if len(found) > 1 else "1 lớp"
+        lines = [f"{label} có {count}:"]
+        lines += [schedule.session_line(c, d, self._where(c)) for c, d in found]
+        choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c, _ in found)
+        return Answer("courses", tuple(c.id for c, _ in found), 1.0, "\n".join(lines), choices)
+
+    def _where(self, course: Course) -> str:
+        center = self.pack.center(course.center)
+        return center.commune if center and center.commune else (center.name if center else "")
 
     def _course_answer(self, course: Course, today: dt.date) -> Answer:
         text = replies.course_text(self.pack, course, today)
