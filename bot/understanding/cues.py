@@ -26,6 +26,16 @@ HOURS: tuple[str, ...] = (
     "toi may gio",
 )
 LIBRARY: tuple[str, ...] = ("thu vien", "phong doc", "tu sach", "doc sach")
+# Asking across the libraries: 'thư viện nào mở chủ nhật', 'những thư viện nào', 'các thư viện'.
+WHICH_LIBRARY: tuple[str, ...] = (
+    "thu vien nao",
+    "nhung thu vien",
+    "cac thu vien",
+    "tv nao",
+    "phong doc nao",
+    "cho nao mo",
+    "noi nao mo",
+)
 MOBILE: tuple[str, ...] = (
     "xe thu vien",
     "o to thu vien",

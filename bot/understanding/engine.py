@@ -739,7 +739,13 @@ class Engine:
             if mobile_strong:
                 base -= 0.3
             lib = self.pack.library(lib_ref.split(":", 1)[1])
-            if lib is not None:
+            which = q.find(cues.WHICH_LIBRARY)
+            if lib is not None and which and not lib_hits and len(self.pack.libraries) > 1:
+                # 'thư viện nào mở chủ nhật': every library, those open first.
+                u = self.unexplained(q, asked | which)
+                answer = self._open_libraries_answer(q, now)
+                offer("library_hours", "@libraries", base * (1 - u) ** 1.5, answer, words)
+            elif lib is not None:
                 offer(
                     "library_hours",
                     lib_ref,
@@ -1025,6 +1031,73 @@ class Engine:
         lines += [schedule.session_line(c, d, self._where(c)) for c, d in found]
         choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c, _ in found)
         return Answer("courses", tuple(c.id for c, _ in found), 1.0, "\n".join(lines), choices)
+
+    def _open_libraries_answer(self, q: Parsed, now: dt.datetime) -> Answer:
+        """Which libraries are open on the day(s) asked (or now), open ones first."""
+        today = now.date()
+        when = q.when
+        libs = list(self.pack.libraries)
+        if when is None or when.now:
+            open_now = [lib for lib in libs if replies.is_open(lib, now)]
+            lines = (
+                [f"Bây giờ có {len(open_now)} thư viện đang mở cửa:"]
+                if open_now
+                else ["Bây giờ không có thư viện nào đang mở cửa."]
+            )
+            lines += [
+                f"- {lib.name}: {replies.fmt_ranges(replies.ranges_on(lib, today))}"
+                for lib in open_now
+            ]
+            rest = [lib for lib in libs if lib not in open_now]
+            for lib in rest:
+                nxt = replies.next_opening(lib, now)
+                if nxt is not None:
+                    lines.append(f"- {lib.name}: mở lại {replies.moment_label(nxt, today)}")
+            ids = tuple(lib.id for lib in [*open_now, *rest])
+            return Answer("library_hours", ids, 1.0, "\n".join(lines), self._lib_choices(ids))
+        end = min(when.end, when.start + dt.timedelta(days=13))
+        days = [when.start + dt.timedelta(days=n) for n in range((end - when.start).days + 1)]
+        found: list[tuple[str, list[str]]] = []
+        for lib in libs:
+            parts = []
+            for day in days:
+                ranges = replies.ranges_on(lib, day)
+                if when.part:
+                    low, high = schedule.PARTS[when.part]
+                    ranges = [(a, b) for a, b in ranges if a < high and b > low]
+                if ranges:
+                    label = schedule.span_label(
+                        dataclasses.replace(when, start=day, end=day), today
+                    )
+                    parts.append(
+                        f"{label} {replies.fmt_ranges(ranges)}"
+                        if len(days) > 1
+                        else replies.fmt_ranges(ranges)
+                    )
+            if parts:
+                found.append((lib.id, parts))
+        label = schedule.span_label(dataclasses.replace(when, end=end), today)
+        if not found:
+            lines = [f"{label} không có thư viện nào mở cửa."]
+            for lib in libs:
+                closure = next((c for d in days if (c := replies.closure_on(lib, d))), None)
+                why = f" ({closure.reason})" if closure and closure.reason else ""
+                lines.append(f"- {lib.name}: nghỉ{why}")
+            ids = tuple(lib.id for lib in libs)
+            return Answer("library_hours", ids, 1.0, "\n".join(lines), self._lib_choices(ids))
+        count = f"{len(found)} thư viện" if len(found) > 1 else "1 thư viện"
+        lines = [f"{label} có {count} mở cửa:"]
+        for lib_id, parts in found:
+            lib = self.pack.library(lib_id)
+            lines.append(f"- {lib.name if lib else lib_id}: {'; '.join(parts)}")
+        closed = [lib for lib in libs if lib.id not in {i for i, _ in found}]
+        if closed:
+            lines.append("Không mở: " + ", ".join(lib.name for lib in closed) + ".")
+        ids = tuple(i for i, _ in found)
+        return Answer("library_hours", ids, 1.0, "\n".join(lines), self._lib_choices(ids))
+
+    def _lib_choices(self, ids: Sequence[str]) -> tuple[Choice, ...]:
+        return tuple(Choice(f"library:{i}", self.label(f"library:{i}")) for i in ids)
 
     def _where(self, course: Course) -> str:
         center = self.pack.center(course.center)

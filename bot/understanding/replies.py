@@ -131,8 +131,19 @@ def ranges_on(library: Library, day: dt.date) -> list[tuple[dt.time, dt.time]]:
     return [parse_range(r) for r in library.hours.get(WEEKDAYS[day.weekday()], [])]  # type: ignore[call-overload]
 
 
-def _fmt_ranges(ranges: Sequence[tuple[dt.time, dt.time]]) -> str:
+def fmt_ranges(ranges: Sequence[tuple[dt.time, dt.time]]) -> str:
+    """'07:30-11:30, 13:30-17:00'."""
     return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+
+
+_fmt_ranges = fmt_ranges
+
+
+def moment_label(moment: dt.datetime, today: dt.date) -> str:
+    """'lúc 14:00 hôm nay' / 'lúc 07:30 thứ Năm 07/10'."""
+    if moment.date() == today:
+        return f"lúc {moment:%H:%M} hôm nay"
+    return f"lúc {moment:%H:%M} {day_label(moment.date())}"
 
 
 def is_open(library: Library, now: dt.datetime) -> bool:
