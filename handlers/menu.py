@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from bot.pack import visits
 from bot.understanding import Answer
 from handlers import subscriptions
 from handlers.context import Ctx, button, slugify
@@ -77,16 +79,19 @@ async def libraries(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
 
 
 def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str]]:
-    """(date, time, place, commune) of every van visit in the next ``days`` days, in order."""
-    today = ctx.now.date()
-    end = today + dt.timedelta(days=days)
-    out = []
-    for stop in ctx.pack.stops:
-        for day in stop.visits(today, end):
-            if day == today and stop.time.split("-")[1] <= f"{ctx.now:%H:%M}":
-                continue  # today's visit is over
-            out.append((day, stop.time, stop.place, stop.commune))
-    return sorted(out)
+    """(date, time, place, commune) of every van visit not yet over in the next ``days`` days."""
+    return [
+        (day, stop.time, stop.place, stop.commune)
+        for day, stop in visits.upcoming(ctx.pack.stops, _local(ctx), days)
+    ]
+
+
+def _local(ctx: Ctx) -> dt.datetime:
+    """The pack-local naive time of the message."""
+    now = ctx.now
+    if now.tzinfo is not None:
+        now = now.astimezone(ZoneInfo(ctx.pack.info.timezone)).replace(tzinfo=None)
+    return now
 
 
 async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:

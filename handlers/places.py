@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
+from bot.pack import visits
 from bot.pack.models import Center, Library
 from handlers.context import Ctx
-from handlers.menu import day_label
+from handlers.menu import _local, day_label
 from handlers.types import Reply
 
 EARTH_KM = 6371.0
@@ -37,17 +37,16 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
     if not valid(lat, lon):
         return [Reply(ctx.t("location_bad"))]
     here = (lat, lon)
-    today = ctx.now.date()
     lines = [ctx.t("location_result")]
     stops = []
+    coming = visits.upcoming(ctx.pack.stops, _local(ctx), LOOKAHEAD_DAYS)
     for stop in ctx.pack.stops:
         if stop.location is None:
             continue
-        visits = stop.visits(today, today + dt.timedelta(days=LOOKAHEAD_DAYS))
-        if visits:
-            stops.append(
-                (distance_km(here, (stop.location.lat, stop.location.lon)), stop, visits[0])
-            )
+        days = [day for day, s in coming if s.id == stop.id]
+        if days:
+            km = distance_km(here, (stop.location.lat, stop.location.lon))
+            stops.append((km, stop, days[0]))
     if stops:
         km, stop, when = min(stops, key=lambda s: s[0])
         lines.append(

@@ -13,11 +13,12 @@ from functools import lru_cache
 from operator import itemgetter, mul
 from zoneinfo import ZoneInfo
 
+from bot.pack import visits
 from bot.pack.models import Course, Pack, Stop
 from bot.understanding import clauses, cues, informative, replies, schedule
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.context import Context
-from bot.understanding.dates import When, parse_when
+from bot.understanding.dates import When, day_label, parse_when
 from bot.understanding.decide import Candidate, decide
 from bot.understanding.index import STOP_ACC, TextIndex, bigrams, is_stop
 from bot.understanding.lexicon import Lexicon
@@ -137,6 +138,21 @@ def _strip(phrase: Phrase) -> Phrase:
 
 def _label(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _visit_line(visit: visits.Visit) -> str:
+    day, stop = visit
+    label = day_label(day)
+    return f"- {label[:1].upper()}{label[1:]}, {stop.time}: {stop.place} ({stop.commune})"
+
+
+def _in_part(time_range: str, part: str) -> bool:
+    low, high = schedule.PARTS[part]
+    return low <= dt.time.fromisoformat(time_range.split("-")[0]) < high
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59))
 
 
 def remember(answer: Answer, now: dt.datetime) -> Answer:
@@ -778,7 +794,7 @@ class Engine:
             u = self.unexplained(
                 q, mobile_pos | sched_pos | lib_word | named | when_ask | stop_words | areas
             )
-            answer = self._mobile_answer(q, [h.ref for h in stop_hits], today)
+            answer = self._mobile_answer(q, [h.ref for h in stop_hits], now)
             # The van named with a date or a stop is a schedule question, not the FAQ about it.
             top = 0.97
             if mobile_strong and (q.when or stop_hits):
@@ -978,7 +994,8 @@ class Engine:
             chosen = [c for c in chosen if c.fee == 0] or chosen
         if center_ids:
             chosen = [c for c in chosen if c.center in center_ids] or chosen
-        if q is not None and now is not None and (q.when is not None or q.part is not None):
+        dated = q is not None and q.when is not None and not q.when.now
+        if q is not None and now is not None and (dated or q.part is not None):
             return self._sessions_answer(chosen, q, now, heading)
         ordered = replies.course_order(chosen, today)[:8]
         text = replies.courses_text(self.pack, ordered, today, heading)
@@ -1053,7 +1070,7 @@ class Engine:
                 nxt = replies.next_opening(lib, now)
                 if nxt is not None:
                     lines.append(f"- {lib.name}: mở lại {replies.moment_label(nxt, today)}")
-            ids = tuple(lib.id for lib in [*open_now, *rest])
+            ids = tuple(lib.id for lib in open_now or rest)
             return Answer("library_hours", ids, 1.0, "\n".join(lines), self._lib_choices(ids))
         end = min(when.end, when.start + dt.timedelta(days=13))
         days = [when.start + dt.timedelta(days=n) for n in range((end - when.start).days + 1)]
@@ -1123,49 +1140,64 @@ class Engine:
             "library_hours", (lib.id,), 1.0, replies.library_text(lib, now, when, closures)
         )
 
-    def _mobile_answer(self, q: Parsed | None, stop_refs: Sequence[str], today: dt.date) -> Answer:
+    def _mobile_answer(
+        self, q: Parsed | None, stop_refs: Sequence[str], now: dt.datetime
+    ) -> Answer:
+        """The van's visits: on the day(s) asked, else the next ones not yet over; an honest
+        'no visit' first when the day asked has none, then the next visit."""
         pack = self.pack
+        today = now.date()
         stops: list[Stop] = [s for s in pack.stops if f"stop:{s.id}" in stop_refs] or pack.stops
         specific = bool(stop_refs)
         when = q.when if q is not None else None
-        if when is not None and not when.now:
-            start, end = when.start, when.end
-        else:
-            start, end = today, today + dt.timedelta(days=120 if specific else MOBILE_DAYS)
-        visits = sorted(
-            ((d, s) for s in stops for d in s.visits(start, end)), key=lambda v: (v[0], v[1].time)
-        )
-        empty = "Trong thời gian này xe thư viện lưu động không có lịch"
-        if specific and not visits:
-            later = sorted(
-                ((d, s) for s in stops for d in s.visits(today, today + dt.timedelta(days=365))),
-                key=lambda v: v[0],
-            )
-            visits = later[:3]
-            empty += " ở đó."
-        elif not visits:
-            later = sorted(
-                ((d, s) for s in stops for d in s.visits(end, end + dt.timedelta(days=60))),
-                key=lambda v: v[0],
-            )
-            visits = later[:3]
-            empty += "."
-        if when is not None and not when.now and (when.end - when.start).days > 7:
-            visits = visits[:MONTH_LIST]  # 'lịch xe tháng này': the whole month
-        else:
-            visits = visits[:4] if specific else visits[:MOBILE_LIST]
-        self.all_library_words = frozenset().union(
-            *(w for r, w in self.item_words.items() if r.startswith("library:"))
-        )
+        part = (when.part if when else None) or (q.part if q is not None else None)
         vehicle = pack.mobile.vehicle if pack.mobile else None
-        heading = f"Lịch {vehicle.name if vehicle else 'xe thư viện lưu động'}"
-        text = replies.visits_text(heading, visits, vehicle.phone if vehicle else None, empty)
+        name = vehicle.name if vehicle else "Xe thư viện lưu động"
+        phone = vehicle.phone if vehicle else None
+        lines: list[str] = []
+        if when is not None and not when.now:
+            shown = visits.between(stops, when.start, when.end)
+            if part is not None:
+                shown = [v for v in shown if _in_part(v[1].time, part)]
+            long_span = (when.end - when.start).days > 7
+            shown = shown[: MONTH_LIST if long_span else MOBILE_LIST]
+            label = schedule.span_label(when, today)
+            over = [v for v in shown if visits.is_over(v, now)]
+            if not shown:
+                where = f" ở {stops[0].commune}" if specific else ""
+                lines.append(f"{label} {name[:1].lower()}{name[1:]} không có lịch{where}.")
+                shown = visits.upcoming(stops, max(now, _start_of(when.end)), 365)[:1]
+                if shown:
+                    lines.append("Lần tới: " + _visit_line(shown[0]).removeprefix("- "))
+            else:
+                lines.append(f"{label}, {name[:1].lower()}{name[1:]} đến:")
+                lines += [_visit_line(v) + (" (đã xong)" if v in over else "") for v in shown]
+            if shown and over and len(over) == len(shown):
+                nxt = visits.upcoming(stops, now, 365)[:1]
+                if nxt:
+                    lines.append("Lần tới: " + _visit_line(nxt[0]).removeprefix("- "))
+                    shown = [*shown, nxt[0]]
+        else:
+            horizon = 120 if specific else MOBILE_DAYS
+            shown = visits.upcoming(stops, now, horizon)
+            if part is not None:
+                shown = [v for v in shown if _in_part(v[1].time, part)] or shown
+            if not shown:
+                shown = visits.upcoming(stops, now, 365)[:3]
+            shown = shown[:4] if specific else shown[:MOBILE_LIST]
+            if shown:
+                lines.append(f"Lịch {name[:1].lower()}{name[1:]}:")
+                lines += [_visit_line(v) for v in shown]
+            else:
+                lines.append(f"{name} hiện chưa có lịch" + (" ở đó." if specific else "."))
+        if phone:
+            lines.append(f"Liên hệ xe: {phone}.")
         ids: list[str] = []
-        for _, s in visits:
+        for _, s in shown:
             if s.id not in ids:
                 ids.append(s.id)
         choices = tuple(Choice(f"stop:{i}", _label(pack.stop(i).place)) for i in ids)  # type: ignore[union-attr]
-        return Answer("mobile_stops", tuple(ids), 1.0, text, choices)
+        return Answer("mobile_stops", tuple(ids), 1.0, "\n".join(lines), choices)
 
     def render(self, ref: str, now: dt.datetime) -> Answer:
         """The answer for one item (a button pressed, or menu browsing); never raises.
@@ -1191,12 +1223,12 @@ class Engine:
         if kind == "library" and (lib := pack.library(item)):
             return self._library_answer(lib, now, None, True)
         if kind == "stop" and (st := pack.stop(item)):
-            return self._mobile_answer(None, [f"stop:{st.id}"], today)
+            return self._mobile_answer(None, [f"stop:{st.id}"], now)
         if kind == "topic" and (t := pack.topic(item)):
             courses = [c for c in pack.courses if c.topic == t.id]
             return self._courses_answer(courses, today, f"Các lớp {t.name}", False, set())
         if ref == "@mobile":
-            return self._mobile_answer(None, [], today)
+            return self._mobile_answer(None, [], now)
         if ref == "@courses":
             return self._courses_answer(pack.courses, today, "Các lớp học", False, set())
         return self.fallback()
