@@ -98,6 +98,36 @@ COURSE: tuple[str, ...] = (
     "cach",
     "ky thuat",
 )
+# Words that end the subject of a class question ('lớp nuôi dê ở Cam Lộ', 'lớp tin học cho ...').
+SUBJECT_STOPS: frozenset[str] = frozenset(
+    {
+        "o",
+        "tai",
+        "cho",
+        "vao",
+        "luc",
+        "khi",
+        "nao",
+        "gi",
+        "khong",
+        "ko",
+        "co",
+        "mien",
+        "phi",
+        "hoc",
+        "buoi",
+        "thu",
+        "ngay",
+        "toi",
+        "sang",
+        "chieu",
+        "dang",
+        "sap",
+        "moi",
+        "nay",
+        "do",
+    }
+)
 # Asking when a place opens, or where a place is and how to reach it (not a class word).
 OPENING: tuple[str, ...] = ("mo cua", "dong cua", "gio lam viec", "gio phuc vu")
 WHERE: tuple[str, ...] = (

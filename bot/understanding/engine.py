@@ -42,7 +42,10 @@ LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time,
 # and a part must beat the whole message (or an earlier part) by this much to replace it.
 CLARIFY_WEIGHT = 0.9
 READING_MARGIN = 0.0
-READING_KEEP = 0.95  # a part of a message answers a little less surely than the whole
+READING_KEEP = 0.95
+# A subject word of a class question that the answering classes lack counts as missing (the
+# class asked for does not exist) only when it weighs at least this much: 'dê', 'nấm', 'Hàn'.
+MISSING_WEIGHT = 1.5  # a part of a message answers a little less surely than the whole
 # Particles that end a question in every region ('... không nghe', '... rứa hỉ', '... hen').
 FINAL_PARTICLES = frozenset(
     {"vay", "z", "zay", "nghe", "nghen", "hen", "nhen", "nha", "ne", "ha", "he", "hi", "ta", "a"}
@@ -910,12 +913,74 @@ class Engine:
         if decision.action == "fallback" or decision.best is None:
             return self.fallback()
         if decision.action == "clarify":
+            top = decision.best.ref
+            if top.startswith(("course:", "topic:")) and (
+                missing := self._subject_missing(q, top)
+            ):
+                # 'lớp tiếng Hàn' with only English classes near: no such class, said plainly.
+                near = plans.get(top) or self.render(top, now)
+                none = self._none_like(missing, near)
+                return Answer(none.kind, none.ids, round(decision.best.score, 3), none.text)
             return self._clarify(decision.suggestions, decision.best.score)
         best = decision.best
         answer = plans.get(best.ref) or self.render(best.ref, now)
         if best.ref.startswith("@") and best.kind in ("greeting", "thanks", "help"):
             answer = self._small_talk(best.kind)
+        if best.ref.startswith(("course:", "topic:")):
+            missing = self._subject_missing(q, best.ref)
+            if missing:
+                answer = self._none_like(missing, answer)
         return Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
+
+    def _subject_missing(self, q: Parsed, ref: str) -> str | None:
+        """'có lớp nuôi dê không' answered with fish classes: the words after the class word
+        that no class of the answer has ('dê'), as typed, or None when all are covered."""
+        starts = sorted(q.find(("lop", "khoa hoc", "hoc nghe")))
+        if not starts:
+            return None
+        first = starts[-1] + 1
+        subject: list[int] = []
+        for i in range(first, min(first + 4, len(q.tokens))):
+            if i not in q.content or q.folds[i] in cues.SUBJECT_STOPS:
+                break
+            subject.append(i)
+        if not subject:
+            return None
+        words = self._item_text_words(ref)
+        missing = [i for i in subject if q.folds[i] not in words]
+        if not missing or all(self.weight(q, i) < MISSING_WEIGHT for i in missing):
+            return None
+        return " ".join(q.tokens[i].acc for i in subject)
+
+    def _item_text_words(self, ref: str) -> frozenset[str]:
+        kind, _, item = ref.partition(":")
+        pack = self.pack
+        courses = (
+            [c for c in pack.courses if c.topic == item]
+            if kind == "topic"
+            else [c for c in pack.courses if c.id == item]
+        )
+        texts: list[str] = []
+        for c in courses:
+            texts += [c.title, *c.keywords, c.description or ""]
+            topic = pack.topic(c.topic)
+            if topic is not None:
+                texts += [topic.name, *topic.synonyms]
+        return self._words(texts)
+
+    def _none_like(self, subject: str, answer: Answer) -> Answer:
+        """Say first that there is no such class, then offer the nearest ones found."""
+        head = f"Hiện chưa có lớp {subject}."
+        body = answer.text
+        if answer.kind in ("course", "courses") and answer.ids:
+            body = (
+                "Các lớp gần nhất với câu hỏi của bạn:\n" + body.split("\n", 1)[-1]
+                if (answer.kind == "courses")
+                else "Lớp gần nhất với câu hỏi của bạn:\n" + body
+            )
+        contact = replies.contact_line(self.pack)
+        text = "\n".join(x for x in (head, body, contact) if x)
+        return Answer(answer.kind, answer.ids, answer.score, text, answer.choices)
 
     # -- answers -------------------------------------------------------------------------------
 

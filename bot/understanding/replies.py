@@ -241,6 +241,12 @@ def visits_text(
     return "\n".join(lines)
 
 
+def contact_line(pack: Pack) -> str:
+    """'Cần hỗ trợ thêm: …' from the pack's contact, or nothing."""
+    contact = getattr(pack.info, "contact", None)
+    return f"Cần hỗ trợ thêm: {contact}." if contact else ""
+
+
 def help_text(pack: Pack) -> str:
     """What the bot can answer."""
     return (
