@@ -939,6 +939,8 @@ class Engine:
         if not starts:
             return None
         first = starts[-1] + 1
+        while first < len(q.tokens) and q.folds[first] in ("hoc", "day", "ve"):
+            first += 1  # 'lớp học tiếng Hàn', 'lớp dạy nấu ăn'
         subject: list[int] = []
         for i in range(first, min(first + 4, len(q.tokens))):
             if i not in q.content or q.folds[i] in cues.SUBJECT_STOPS:
