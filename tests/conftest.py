@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-DEV_PACK = SHARED / "eval" / "dev-pack"
+DEV_PACK = ROOT / "tests" / "packs" / "dev"
 BUNDLED_PACK = ROOT / "content"
 PG_ENV = "HOCTAP_TEST_POSTGRES_URL"
 
@@ -45,7 +44,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def dev_pack() -> Path:
     if not DEV_PACK.is_dir():
-        pytest.fail(f"the shared dev pack is missing at {DEV_PACK}")
+        pytest.fail(f"the dev pack is missing at {DEV_PACK}")
     return DEV_PACK
 
 

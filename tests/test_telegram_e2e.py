@@ -1,6 +1,6 @@
 """End to end: the real PTB application from ``build_telegram`` long-polls a fake Bot API.
 
-Fresh SQLite per test, the shared dev pack, the clock fixed at 2026-12-02 09:00 (Asia/Ho_Chi_Minh).
+Fresh SQLite per test, the dev pack, the clock fixed at 2026-12-02 09:00 (Asia/Ho_Chi_Minh).
 The assertions are on what the fake server received: structure and key facts, not sentences.
 """
 

@@ -1,7 +1,8 @@
 """Helpers for the understanding tests: load packs, score labelled question tables.
 
 Run ``python -m tests.understanding_helpers PACK_DIR QUESTIONS.csv [NOW] [-v]`` to print the
-misses and the accuracy, like /work/shared/eval/score.py but on :class:`Engine` directly.
+misses and the accuracy, like the development scorer behind ``scripts/eval.sh`` but on
+:class:`Engine` directly.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from bot.pack.load import load_pack
 from bot.understanding import Answer, Engine
 
 PACKS = Path(__file__).parent / "packs"
-DEV_PACK = Path("/work/shared/eval/dev-pack")
-DEV_QUESTIONS = Path("/work/shared/eval/dev-questions.csv")
+DEV_PACK = PACKS / "dev"
+DEV_QUESTIONS = PACKS / "dev-questions.csv"
 BUNDLED_PACK = Path(__file__).parent.parent / "content"
 LIST_KINDS = {"courses", "mobile_stops"}
 SAME = {"course": {"course", "courses"}, "courses": {"course", "courses"}}

@@ -914,7 +914,7 @@ TEST_NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 def bot_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings pointing at the fake server, a fresh SQLite file and the shared dev pack."""
+    """Settings pointing at the fake server, a fresh SQLite file and the dev pack."""
     from tests.conftest import DEV_PACK
 
     values: dict[str, Any] = {

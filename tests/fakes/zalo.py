@@ -431,7 +431,7 @@ def zalo_settings(
     refresh_token: str | None = None,
     **overrides: Any,
 ) -> Settings:
-    """Settings pointing at the fakes, the given database and the shared dev pack."""
+    """Settings pointing at the fakes, the given database and the dev pack."""
     from tests.conftest import DEV_PACK
 
     values: dict[str, Any] = {"database_url": database_url, "content_dir": DEV_PACK}
