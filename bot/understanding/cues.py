@@ -98,6 +98,15 @@ COURSE: tuple[str, ...] = (
     "cach",
     "ky thuat",
 )
+
+
+# Words that only say what is asked (hours, when, where, how much, which class), not what about:
+# a message made of them alone leans on the last answer ('mấy giờ', 'học phí bao nhiêu').
+def _asking() -> frozenset[str]:
+    groups = (HOURS, WHEN_ASK, WHERE, FEE, SCHEDULE, ONGOING, UPCOMING, TIME_WORDS, COURSE)
+    return frozenset(w for group in groups for p in group for w in p.split())
+
+
 # Words that end the subject of a class question ('lớp nuôi dê ở Cam Lộ', 'lớp tin học cho ...').
 SUBJECT_STOPS: frozenset[str] = frozenset(
     {
@@ -348,6 +357,19 @@ WHEN_ASK: tuple[str, ...] = (
     "chay",
     "co ve",
     "co den",
+    "ngay may",
+    "hom may",
+    "thu may",
+    "lan sau",
+    "lan toi",
+    "lan nua",
+    "lan tiep",
+    "lan sau nua",
+    "dot sau",
+    "dot toi",
+    "sau nua",
+    "tiep theo",
+    "chung nao",
 )
 # Services, places and errands that are not classes, libraries or the van (any pack). A question
 # naming one of them is out of scope unless the item that would answer it mentions the same
@@ -478,3 +500,6 @@ FOREIGN: tuple[str, ...] = (
 PRICE_NOW: tuple[str, ...] = ("hom nay", "hien nay", "bay gio", "thi truong", "moi nhat")
 PRICE_UNITS: tuple[str, ...] = ("can", "kg", "ky", "ki", "lit", "tan", "chi", "luong", "yen")
 NOT_PRICE: tuple[str, ...] = ("dinh", "han", "su", "the", "ve", "hoc", "lop", "khoa", "bia", "tri")
+
+
+ASKING: frozenset[str] = _asking()

@@ -53,6 +53,8 @@ _MONTH_REL = re.compile(r"\bthang (nay|sau|toi)\b")
 _MONTH_NUM = re.compile(r"\bthang (\d{1,2})\b")
 _DATE_MARK = re.compile(r"\b(?:ngay |hom )?ngay_(\d{1,2})_(\d{1,2})(?:_(\d{2,4}))?\b")
 _DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b")
+# 'ngày 15', 'còn ngày 23?': a day of this month, or of the next when it has passed.
+_DAY_ONLY = re.compile(r"\bngay (\d{1,2})\b(?! (?:thang|gio|tieng|buoi|ngay|lan|cuon|quyen))")
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -81,6 +83,16 @@ def parse_when(folded: str, today: dt.date) -> When | None:
     monday = today - dt.timedelta(days=today.weekday())
     if m := _DATE_MARK.search(folded) or _DATE_WORDS.search(folded):
         day = _explicit(today, m.group(1), m.group(2), m.group(3))
+        if day is not None:
+            return When(day, day, words=tuple(m.group(0).split()))
+    if m := _DAY_ONLY.search(folded):
+        n = int(m.group(1))
+        day = _safe_date(today.year, today.month, n)
+        if day is not None and day < today:
+            year, month = (
+                (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+            )
+            day = _safe_date(year, month, n)
         if day is not None:
             return When(day, day, words=tuple(m.group(0).split()))
     if m := _WEEKDAY.search(folded):

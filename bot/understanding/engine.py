@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.pack import visits
 from bot.pack.models import Course, Pack, Stop
-from bot.understanding import clauses, cues, informative, replies, schedule
+from bot.understanding import clauses, cues, followup, informative, replies, schedule
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.context import Context
 from bot.understanding.dates import When, day_label, parse_when
@@ -49,6 +49,7 @@ MISSING_WEIGHT = 1.5  # a part of a message answers a little less surely than th
 # Particles that end a question in every region ('... không nghe', '... rứa hỉ', '... hen').
 FINAL_PARTICLES = frozenset(
     {"vay", "z", "zay", "nghe", "nghen", "hen", "nhen", "nha", "ne", "ha", "he", "hi", "ta", "a"}
+    | {"rang", "rua"}  # Central 'răng', 'rứa' typed without marks at the end of a question
 )
 MARKED_PARTICLES = frozenset({"á", "nè", "hè", "há", "nhá", "hén", "hở", "đó", "đấy", "hông"})
 DATE_WORDS = (
@@ -160,8 +161,11 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def remember(answer: Answer, now: dt.datetime) -> Answer:
     """Attach the context to keep after ``answer`` (none after a fallback or small talk)."""
-    if answer.context is not None or answer.kind in ("fallback", "greeting", "thanks", "help"):
-        return answer
+    if answer.kind in ("fallback", "greeting", "thanks", "help"):
+        return dataclasses.replace(answer, context=None)
+    if answer.context is not None:
+        # Stamped with the moment as given (aware when the channel's clock is), not pack-local.
+        return dataclasses.replace(answer, context=dataclasses.replace(answer.context, at=now))
     return dataclasses.replace(answer, context=Context(answer.kind, answer.ids, {}, now))
 
 
@@ -188,6 +192,8 @@ class Engine:
             *(t.fold for m in lexicon.table.values() for t in m),
             *DATE_WORDS.split(),
         ]
+        # Syllables of the general cue words (what a question asks, not what it is about).
+        self.cue_folds = cues.ASKING
         self.foreign_phrases = tuple(tuple(tokenize(p)) for p in cues.FOREIGN if tokenize(p))
         # Syllables of services outside the pack keep their full weight when unexplained.
         self.foreign_folds = frozenset(t.fold for p in self.foreign_phrases for t in p)
@@ -621,17 +627,27 @@ class Engine:
         The answer's ``context`` is what to keep for the person's next message.
         """
         try:
-            answer = self._read(question, self.local(now))
+            local = self.local(now)
+            answer = self._read(question, local)
+            if context is not None:
+                answer = followup.resolve(self, question, local, context, answer) or answer
         except Exception:  # a last resort: a user must always get a reply
             answer = self.fallback()
         return remember(answer, now)
 
-    def _read(self, question: str, now: dt.datetime) -> Answer:
+    def ask_alone(self, question: str, now: dt.datetime, exclude: Iterable[str] = ()) -> Answer:
+        """Answer a message on its own (pack-local ``now``), as the first of a conversation;
+        ``exclude`` names items (refs) not to answer with ('còn … nào khác')."""
+        return self._read(question, now, frozenset(exclude))
+
+    def _read(
+        self, question: str, now: dt.datetime, exclude: frozenset[str] = frozenset()
+    ) -> Answer:
         """Answer the message, or the part of it that is the question (clauses.readings):
         the best answer wins, a clarify counting a little less than an answer."""
         parts = clauses.readings(question)
         if len(parts) == 1:
-            return self._ask(parts[0], now)
+            return self._ask(parts[0], now, exclude)
         whole = self.parse(question, now.date())
         names = [
             " ".join(whole.tokens[i].acc for i in sorted(h.positions))
@@ -645,7 +661,7 @@ class Engine:
                 folded = fold(part)
                 missing = [x for x in names if fold(x) not in folded]
                 part = " ".join([*missing, part])
-            answer = self._ask(part, now)
+            answer = self._ask(part, now, exclude)
             value = answer.score * (CLARIFY_WEIGHT if answer.kind == "clarify" else 1.0)
             if n:
                 value *= READING_KEEP
@@ -660,7 +676,9 @@ class Engine:
         """The out-of-scope reply, with the pack's contact."""
         return Answer("fallback", (), 0.0, replies.fallback_text(self.pack))
 
-    def _ask(self, question: str, now: dt.datetime) -> Answer:
+    def _ask(
+        self, question: str, now: dt.datetime, exclude: frozenset[str] = frozenset()
+    ) -> Answer:
         today = now.date()
         q = self.parse(question, today)
         if not q.tokens:
@@ -738,6 +756,24 @@ class Engine:
         # 'chợ phiên Đồng Văn', 'cột cờ Lũng Cú': the name qualifies another place.
         own_libs = [h for h in lib_hits if not self.qualifies_other(q, h, cue_pos)]
         own_centers = [h for h in center_hits if not self.qualifies_other(q, h, cue_pos)]
+
+        # A library's address or phone ('thư viện thiếu nhi ở đâu', 'sđt thư viện tỉnh').
+        where_pos = q.find(cues.WHERE)
+        if where_pos and own_libs and not hours_pos:
+            hit = own_libs[0]
+            lib = self.pack.library(hit.ref.split(":", 1)[1])
+            words = self.item_words.get(hit.ref, none)
+            u = self.unexplained(q, where_pos | hit.positions | lib_word)
+            if lib is not None:
+                text = replies.library_contact_text(lib, now)
+                answer = Answer("library_hours", (lib.id,), 1.0, text)
+                offer(
+                    "library_hours",
+                    hit.ref,
+                    (0.6 + 0.35 * hit.strength) * (1 - u) ** 1.5,
+                    answer,
+                    words,
+                )
 
         # Library hours.
         if hours_pos and self.pack.libraries and not (mobile_strong and not lib_hits):
@@ -909,6 +945,8 @@ class Engine:
                 none,
             )
 
+        if exclude:
+            cands = [c for c in cands if c.ref not in exclude]
         decision = decide(cands)
         if decision.action == "fallback" or decision.best is None:
             return self.fallback()
@@ -920,8 +958,11 @@ class Engine:
                 # 'lớp tiếng Hàn' with only English classes near: no such class, said plainly.
                 near = plans.get(top) or self.render(top, now)
                 none = self._none_like(missing, near)
-                return Answer(none.kind, none.ids, round(decision.best.score, 3), none.text)
-            return self._clarify(decision.suggestions, decision.best.score)
+                none = Answer(none.kind, none.ids, round(decision.best.score, 3), none.text)
+                return self._with_context(none, top, q, now)
+            return self._with_context(
+                self._clarify(decision.suggestions, decision.best.score), "", q, now
+            )
         best = decision.best
         answer = plans.get(best.ref) or self.render(best.ref, now)
         if best.ref.startswith("@") and best.kind in ("greeting", "thanks", "help"):
@@ -930,7 +971,59 @@ class Engine:
             missing = self._subject_missing(q, best.ref)
             if missing:
                 answer = self._none_like(missing, answer)
-        return Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
+        answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
+        return self._with_context(answer, best.ref, q, now, center_ids)
+
+    def _with_context(
+        self,
+        answer: Answer,
+        ref: str,
+        q: Parsed | None,
+        now: dt.datetime,
+        center_ids: Iterable[str] = (),
+    ) -> Answer:
+        """The answer with what to remember of it: the item, the list as shown, the date words."""
+        if answer.kind in ("fallback", "greeting", "thanks", "help"):
+            return answer
+        slots: dict[str, str] = {}
+        if ref:
+            slots["ref"] = ref
+        refs = [c.ref for c in answer.choices]
+        if refs:
+            slots["refs"] = "|".join(refs)
+        if q is not None:
+            if q.when is not None and q.when.words:
+                slots["when"] = " ".join(q.when.words)
+            if q.part is not None:
+                slots["part"] = q.part
+            stops = self.hits(q, "stop:")
+            if stops:
+                slots["stop"] = stops[0].ref
+        centers = sorted(center_ids)
+        if centers:
+            slots["center"] = f"center:{centers[0]}"
+        if q is not None and answer.kind == "courses" and len(answer.ids) > 1:
+            focus = self._focus(q, answer.ids)
+            if focus:
+                slots["focus"] = f"course:{focus}"
+        return dataclasses.replace(answer, context=Context(answer.kind, answer.ids, slots, now))
+
+    def _focus(self, q: Parsed, ids: Sequence[str]) -> str | None:
+        """The one class of a list that the question named by its own words ('lớp chằm nón
+        lá' answered with the list of traditional crafts), or None."""
+        asked = {q.folds[i] for i in q.content}
+        best, best_n, tie = None, 0, False
+        for i in ids:
+            words = self._item_text_words(f"course:{i}")
+            course = self.pack.course(i)
+            topic = self.pack.topic(course.topic) if course else None
+            general = self._words([topic.name, *topic.synonyms]) if topic else frozenset()
+            n = len((asked & words) - general)
+            if n > best_n:
+                best, best_n, tie = i, n, False
+            elif n == best_n and n:
+                tie = True
+        return None if tie else best
 
     def _subject_missing(self, q: Parsed, ref: str) -> str | None:
         """'có lớp nuôi dê không' answered with fish classes: the words after the class word
@@ -1272,7 +1365,8 @@ class Engine:
         Its ``context`` is set exactly as for a typed question about the same item.
         """
         try:
-            answer = self._render(ref, self.local(now))
+            local = self.local(now)
+            answer = self._with_context(self._render(ref, local), ref, None, local)
         except Exception:
             answer = self.fallback()
         return remember(answer, now)

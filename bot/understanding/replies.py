@@ -223,6 +223,21 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
         lines.append(f"Lịch nghỉ: {dmy(c.from_)} đến hết {dmy(c.to)}{reason}.")
     if library.address:
         lines.append(f"Địa chỉ: {library.address}.")
+    if library.phone:
+        lines.append(f"Điện thoại: {library.phone}.")
+    return "\n".join(lines)
+
+
+def library_contact_text(library: Library, now: dt.datetime) -> str:
+    """Where a library is and how to call it first, then whether it is open."""
+    lines = [library.name]
+    if library.address:
+        lines.append(f"Địa chỉ: {library.address}.")
+    if library.phone:
+        lines.append(f"Điện thoại: {library.phone}.")
+    if is_open(library, now):
+        lines.append(f"Đang mở cửa (hôm nay {fmt_ranges(ranges_on(library, now.date()))}).")
+    lines.append(f"Giờ mở cửa: {week_summary(library)}.")
     return "\n".join(lines)
 
 
