@@ -45,7 +45,9 @@ READING_MARGIN = 0.0
 READING_KEEP = 0.95
 # A subject word of a class question that the answering classes lack counts as missing (the
 # class asked for does not exist) only when it weighs at least this much: 'dê', 'nấm', 'Hàn'.
-MISSING_WEIGHT = 1.5  # a part of a message answers a little less surely than the whole
+MISSING_WEIGHT = 1.5
+# A class leads the others of a list by this much of its text score to be what a follow-up means.
+FOCUS_MARGIN = 0.05  # a part of a message answers a little less surely than the whole
 # Particles that end a question in every region ('... không nghe', '... rứa hỉ', '... hen').
 FINAL_PARTICLES = frozenset(
     {"vay", "z", "zay", "nghe", "nghen", "hen", "nhen", "nha", "ne", "ha", "he", "hi", "ta", "a"}
@@ -924,7 +926,9 @@ class Engine:
             if ref.startswith("course:") and ref not in listed:
                 offer("course", ref, score)
         # A general question about classes ("lớp nào sắp khai giảng", "lớp miễn phí ở X").
-        rest = [i for i in q.content if i not in neutral]
+        # 'lớp ở Cam Lộ mấy giờ', 'lớp nào học ngày nào': asking words do not make it specific.
+        asking = hours_pos | when_ask | q.find(cues.SCHEDULE)
+        rest = [i for i in q.content if i not in neutral and i not in asking]
         contact = bool(q.find(("so dien thoai", "dien thoai", "dia chi", "lien he")))
         if course_pos and self.pack.courses and not rest:
             offer(
@@ -972,7 +976,7 @@ class Engine:
             if missing:
                 answer = self._none_like(missing, answer)
         answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
-        return self._with_context(answer, best.ref, q, now, center_ids)
+        return self._with_context(answer, best.ref, q, now, center_ids, self._focus(adjusted))
 
     def _with_context(
         self,
@@ -981,6 +985,7 @@ class Engine:
         q: Parsed | None,
         now: dt.datetime,
         center_ids: Iterable[str] = (),
+        focus: str = "",
     ) -> Answer:
         """The answer with what to remember of it: the item, the list as shown, the date words."""
         if answer.kind in ("fallback", "greeting", "thanks", "help"):
@@ -1002,28 +1007,23 @@ class Engine:
         centers = sorted(center_ids)
         if centers:
             slots["center"] = f"center:{centers[0]}"
-        if q is not None and answer.kind == "courses" and len(answer.ids) > 1:
-            focus = self._focus(q, answer.ids)
-            if focus:
-                slots["focus"] = f"course:{focus}"
+        if focus and answer.kind == "courses" and focus.partition(":")[2] in answer.ids:
+            slots["focus"] = focus
         return dataclasses.replace(answer, context=Context(answer.kind, answer.ids, slots, now))
 
-    def _focus(self, q: Parsed, ids: Sequence[str]) -> str | None:
-        """The one class of a list that the question named by its own words ('lớp chằm nón
-        lá' answered with the list of traditional crafts), or None."""
-        asked = {q.folds[i] for i in q.content}
-        best, best_n, tie = None, 0, False
-        for i in ids:
-            words = self._item_text_words(f"course:{i}")
-            course = self.pack.course(i)
-            topic = self.pack.topic(course.topic) if course else None
-            general = self._words([topic.name, *topic.synonyms]) if topic else frozenset()
-            n = len((asked & words) - general)
-            if n > best_n:
-                best, best_n, tie = i, n, False
-            elif n == best_n and n:
-                tie = True
-        return None if tie else best
+    @staticmethod
+    def _focus(adjusted: dict[str, float]) -> str:
+        """The class the question's words match clearly best, even when its topic's list is
+        the answer ('lớp chằm nón lá' → the crafts list): a follow-up is about that class."""
+        ranked = sorted(
+            ((score, ref) for ref, score in adjusted.items() if ref.startswith("course:")),
+            reverse=True,
+        )
+        if not ranked:
+            return ""
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < FOCUS_MARGIN:
+            return ""
+        return ranked[0][1]
 
     def _subject_missing(self, q: Parsed, ref: str) -> str | None:
         """'có lớp nuôi dê không' answered with fish classes: the words after the class word

@@ -183,6 +183,11 @@ def resolve(
             return engine.render(chosen, now)
         answer = engine.ask_alone(f"{_item_phrase(engine, chosen, context)} {rest}", now)
         return _prefer(engine, answer, chosen, now)
+    # 'cái ở Tân Hội', 'lớp ở Cam Lộ mấy giờ': the one item of the list at the place named.
+    placed = _by_place(engine, q, refs)
+    if placed is not None:
+        answer = engine.ask_alone(f"{_item_phrase(engine, placed, context)} {text}", now)
+        return _prefer(engine, answer, placed, now)
     if alone.kind == "fallback" and engine.foreign(q, []):
         return None  # 'bão số 7 chừ tới đâu': out of scope, whatever came before
     if alone.kind in ("greeting", "thanks", "help"):
@@ -234,6 +239,37 @@ def resolve(
     if answer.kind == "clarify" and alone.kind not in ("fallback", "clarify"):
         return None
     return answer
+
+
+def _by_place(engine: Engine, q: Parsed, refs: list[str]) -> str | None:
+    """The single class or visit of the list shown at the centre, commune or stop named."""
+    if len(refs) < 2:
+        return None
+    places = {h.ref for prefix in ("center:", "stop:") for h in engine.hits(q, prefix)}
+    if not places:
+        return None
+    communes = set()
+    for ref in places:
+        kind, _, item = ref.partition(":")
+        center = engine.pack.center(item) if kind == "center" else None
+        stop = engine.pack.stop(item) if kind == "stop" else None
+        communes.add(fold((center.commune if center else stop.commune if stop else "") or ""))
+    found = []
+    for ref in refs:
+        kind, _, item = ref.partition(":")
+        if kind == "course" and (course := engine.pack.course(item)):
+            center = engine.pack.center(course.center)
+            if f"center:{course.center}" in places or (
+                center and fold(center.commune or "") in communes
+            ):
+                found.append(ref)
+        elif (
+            kind == "stop"
+            and (stop := engine.pack.stop(item))
+            and (ref in places or fold(stop.commune) in communes)
+        ):
+            found.append(ref)
+    return found[0] if len(found) == 1 else None
 
 
 def _topic_of(engine: Engine, context: Context) -> str:
