@@ -28,6 +28,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB 22: durations as timedelta
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server")
+    # An exception inside the engine fails the test instead of looking like "didn't understand".
+    from bot.understanding.engine import Engine
+
+    Engine.raise_errors = True
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

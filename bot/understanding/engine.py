@@ -6,11 +6,13 @@ import dataclasses
 import datetime as dt
 import heapq
 import itertools
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter, mul
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from bot.pack import visits
@@ -23,6 +25,8 @@ from bot.understanding.decide import Candidate, decide
 from bot.understanding.index import STOP_ACC, TextIndex, bigrams, is_stop
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.normalize import Token, fold, tokenize
+
+log = logging.getLogger(__name__)
 
 Phrase = tuple[str, ...]
 FAQ_WEIGHTS = {"question": 1.0, "alternate": 1.0, "tags": 0.6, "answer": 0.3}
@@ -173,6 +177,9 @@ def remember(answer: Answer, now: dt.datetime) -> Answer:
 
 class Engine:
     """Answers questions about one pack from an in-memory index (no database)."""
+
+    # Re-raise an exception inside ask()/render() after logging it (the test suite sets it).
+    raise_errors: ClassVar[bool] = False
 
     def __init__(self, pack: Pack, lexicon: Lexicon, index: TextIndex, named: list[Named]) -> None:
         self.pack = pack
@@ -633,7 +640,12 @@ class Engine:
             answer = self._read(question, local)
             if context is not None:
                 answer = followup.resolve(self, question, local, context, answer) or answer
-        except Exception:  # a last resort: a user must always get a reply
+        except Exception:
+            # A citizen always gets a reply; the bug is logged with the question (never shown),
+            # and raised where errors must surface (tests set ``raise_errors``).
+            log.exception("engine failed on question %r", question)
+            if self.raise_errors:
+                raise
             answer = self.fallback()
         return remember(answer, now)
 
@@ -1368,6 +1380,9 @@ class Engine:
             local = self.local(now)
             answer = self._with_context(self._render(ref, local), ref, None, local)
         except Exception:
+            log.exception("engine failed rendering %r", ref)
+            if self.raise_errors:
+                raise
             answer = self.fallback()
         return remember(answer, now)
 
