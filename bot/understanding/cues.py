@@ -26,6 +26,8 @@ HOURS: tuple[str, ...] = (
     "toi may gio",
 )
 LIBRARY: tuple[str, ...] = ("thu vien", "phong doc", "tu sach", "doc sach")
+# Closures and holidays: a question naming them may want the closure FAQ.
+CLOSURE: tuple[str, ...] = ("nghi", "tet", "le", "dong cua", "kiem ke", "lut", "bao")
 # Asking across the libraries: 'thư viện nào mở chủ nhật', 'những thư viện nào', 'các thư viện'.
 WHICH_LIBRARY: tuple[str, ...] = (
     "thu vien nao",

@@ -111,6 +111,11 @@ def parse_when(folded: str, today: dt.date) -> When | None:
         offset = 7 if (m.group(1) or "").strip() in ("sau", "toi") else 0
         sat = monday + dt.timedelta(days=5 + offset)
         return When(max(sat, today), sat + dt.timedelta(days=1), words=tuple(m.group(0).split()))
+    for pattern, delta in ((_AFTER, 2), (_YESTERDAY, -1), (_TOMORROW, 1)):
+        # 'chiều mai còn mở không': the day named wins over 'còn mở' (open now).
+        if m := pattern.search(folded):
+            day = today + dt.timedelta(days=delta)
+            return When(day, day, words=tuple(m.group(0).split()))
     if m := _NOW.search(folded):
         return When(today, today, now=True, words=tuple(m.group(0).split()))
     for pattern, delta in ((_TODAY, 0), (_AFTER, 2), (_YESTERDAY, -1), (_TOMORROW, 1)):

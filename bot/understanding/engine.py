@@ -46,12 +46,16 @@ LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time,
 # and a part must beat the whole message (or an earlier part) by this much to replace it.
 CLARIFY_WEIGHT = 0.9
 READING_MARGIN = 0.0
-READING_KEEP = 0.95
+READING_KEEP = 0.95  # a part of a message answers a little less surely than the whole
 # A subject word of a class question that the answering classes lack counts as missing (the
 # class asked for does not exist) only when it weighs at least this much: 'dê', 'nấm', 'Hàn'.
 MISSING_WEIGHT = 1.5
 # A class leads the others of a list by this much of its text score to be what a follow-up means.
-FOCUS_MARGIN = 0.05  # a part of a message answers a little less surely than the whole
+FOCUS_MARGIN = 0.05
+# A question of opening hours and a library only ('thư viện tỉnh bây giờ còn mở không') keeps this
+# share of an FAQ's score: the hours computed from the data answer it, not a holiday FAQ.
+HOURS_FAQ_KEEP = 0.85
+BARE_HOURS = 0.8  # 'giờ mở cửa?' with no library named: every library's hours for the moment
 # Particles that end a question in every region ('... không nghe', '... rứa hỉ', '... hen').
 FINAL_PARTICLES = frozenset(
     {"vay", "z", "zay", "nghe", "nghen", "hen", "nhen", "nha", "ne", "ha", "he", "hi", "ta", "a"}
@@ -91,6 +95,7 @@ class Parsed:
     date_pos: frozenset[int]
     content: tuple[int, ...]
     part: str | None = None  # part of the day named ('tối', 'buổi sáng'), with or without a date
+    at: dt.time | None = None  # a clock time named ('12h', '4 giờ chiều')
 
     def find(self, phrases: Iterable[str]) -> frozenset[int]:
         """Positions covered by any of the folded phrases."""
@@ -148,6 +153,22 @@ def _strip(phrase: Phrase) -> Phrase:
 
 def _label(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _clock_time(folds: Sequence[str], part: str | None) -> tuple[dt.time | None, frozenset[int]]:
+    """'12 giờ', '4 giờ 30', '4h chiều' -> a time of day and the positions that said it."""
+    for i in range(len(folds) - 1):
+        if folds[i].isdigit() and folds[i + 1] == "gio" and int(folds[i]) <= 24:
+            hour = int(folds[i]) % 24
+            minute = 0
+            used = {i, i + 1}
+            if i + 2 < len(folds) and folds[i + 2].isdigit() and int(folds[i + 2]) < 60:
+                minute = int(folds[i + 2])
+                used.add(i + 2)
+            if part in ("chieu", "toi") and hour < 12:
+                hour += 12
+            return dt.time(hour, minute), frozenset(used)
+    return None, frozenset()
 
 
 def _visit_line(visit: visits.Visit) -> str:
@@ -356,11 +377,12 @@ class Engine:
         if when is not None and part is not None:
             when = dataclasses.replace(when, part=part)
         date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
-        timeless = date_pos | _find(folds, cues.TIME_WORDS)
+        at, at_pos = _clock_time(folds, part)
+        timeless = date_pos | _find(folds, cues.TIME_WORDS) | at_pos
         content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in timeless)
         if content and self._final_particle(fixed):
             content = content[:-1] if content[-1] == len(fixed) - 1 else content
-        return Parsed(tuple(fixed), folds, when, date_pos, content, part)
+        return Parsed(tuple(fixed), folds, when, date_pos, content, part, at)
 
     @staticmethod
     def _final_particle(tokens: Sequence[Token]) -> bool:
@@ -809,6 +831,11 @@ class Engine:
                 base -= 0.3
             lib = self.pack.library(lib_ref.split(":", 1)[1])
             which = q.find(cues.WHICH_LIBRARY)
+            bare = not lib_hits and all(q.folds[i] in self.cue_folds for i in q.content)
+            if bare and len(self.pack.libraries) > 1 and not which:
+                # 'giờ mở cửa?', 'bây giờ thư viện còn mở không': every library, for the moment.
+                which = hours_pos
+                base = max(base, BARE_HOURS)
             if lib is not None and which and not lib_hits and len(self.pack.libraries) > 1:
                 # 'thư viện nào mở chủ nhật': every library, those open first.
                 u = self.unexplained(q, asked | which)
@@ -819,7 +846,7 @@ class Engine:
                     "library_hours",
                     lib_ref,
                     base * (1 - u) ** 1.5,
-                    self._library_answer(lib, now, q.when, bool(closure_pos)),
+                    self._library_answer(lib, now, q.when, bool(closure_pos), q.at),
                     words,
                 )
 
@@ -897,6 +924,16 @@ class Engine:
         faq_keep = 0.9 if dated and (course_pos or hours_pos or mobile_strong) else 1.0
         if mobile_strong and q.find(("lich", "lich trinh")):
             faq_keep = 0.9  # 'lịch xe thư viện': the timetable, not what the van is
+        if (
+            hours_pos
+            and all(
+                q.folds[i] in self.cue_folds or q.folds[i] in self.all_library_words
+                for i in q.content
+            )
+            and not q.find(cues.CLOSURE)
+        ):
+            # Only opening hours and a library asked: the computed hours, not a policy entry.
+            faq_keep = min(faq_keep, HOURS_FAQ_KEEP)
         for ref, score in faq_offers:
             offer("faq", ref, score * faq_keep)
         errand = bool(q.find(cues.OPENING) or q.find(cues.WHERE) or book_pos)
@@ -1303,14 +1340,23 @@ class Engine:
         return Answer("center", (center.id,), 1.0, replies.center_text(center))
 
     def _library_answer(
-        self, lib: object, now: dt.datetime, when: When | None, closures: bool
+        self,
+        lib: object,
+        now: dt.datetime,
+        when: When | None,
+        closures: bool,
+        at: dt.time | None = None,
     ) -> Answer:
         from bot.pack.models import Library
 
         assert isinstance(lib, Library)
-        return Answer(
-            "library_hours", (lib.id,), 1.0, replies.library_text(lib, now, when, closures)
-        )
+        text = replies.library_text(lib, now, when, closures)
+        if at is not None:
+            day = when.start if when is not None and not when.now else now.date()
+            text = (
+                replies.open_at_line(lib, dt.datetime.combine(day, at), now.date()) + "\n" + text
+            )
+        return Answer("library_hours", (lib.id,), 1.0, text)
 
     def _mobile_answer(
         self, q: Parsed | None, stop_refs: Sequence[str], now: dt.datetime

@@ -228,6 +228,25 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
     return "\n".join(lines)
 
 
+def open_at_line(library: Library, moment: dt.datetime, today: dt.date) -> str:
+    """'Lúc 12:00 hôm nay: đang nghỉ trưa, mở lại 13:30.' for a moment asked."""
+    day = moment.date()
+    when = "hôm nay" if day == today else day_label(day)
+    head = f"Lúc {moment:%H:%M} {when}"
+    closure = closure_on(library, day)
+    if closure:
+        why = f" ({closure.reason})" if closure.reason else ""
+        return f"{head}: thư viện nghỉ{why}."
+    ranges = ranges_on(library, day)
+    if any(a <= moment.time() < b for a, b in ranges):
+        end = next(b for a, b in ranges if a <= moment.time() < b)
+        return f"{head}: có mở cửa (đến {end:%H:%M})."
+    later = [a for a, _ in ranges if a > moment.time()]
+    if later:
+        return f"{head}: không mở cửa, mở lại lúc {later[0]:%H:%M}."
+    return f"{head}: không mở cửa."
+
+
 def library_contact_text(library: Library, now: dt.datetime) -> str:
     """Where a library is and how to call it first, then whether it is open."""
     lines = [library.name]
