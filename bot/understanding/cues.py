@@ -26,6 +26,10 @@ HOURS: tuple[str, ...] = (
     "toi may gio",
 )
 LIBRARY: tuple[str, ...] = ("thu vien", "phong doc", "tu sach", "doc sach")
+# Verbs that make a topic synonym one activity ('nuôi dê', 'trồng nấm', 'sửa xe máy').
+ACTIVITY_VERBS: frozenset[str] = frozenset(
+    {"nuoi", "trong", "lam", "sua", "nau", "may", "det", "dan", "che", "ban", "cham", "cat"}
+)
 # Closures and holidays: a question naming them may want the closure FAQ.
 CLOSURE: tuple[str, ...] = ("nghi", "tet", "le", "dong cua", "kiem ke", "lut", "bao")
 # Asking across the libraries: 'thư viện nào mở chủ nhật', 'những thư viện nào', 'các thư viện'.

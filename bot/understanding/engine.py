@@ -222,6 +222,22 @@ class Engine:
             *(t.fold for m in lexicon.table.values() for t in m),
             *DATE_WORDS.split(),
         ]
+        # What the pack's classes are about: their own words, their topics' names and those
+        # topic synonyms that name a field ('tin học', 'khuyến nông'); a synonym that names one
+        # activity ('nuôi dê', 'trồng nấm') is a class people ask for, not one that exists.
+        course_texts = [
+            t
+            for c in pack.courses
+            for t in (c.title, *c.keywords, c.description or "")
+        ]
+        for topic in pack.topics:
+            course_texts.append(topic.name)
+            course_texts += [
+                syn for syn in topic.synonyms if fold(syn).split()[0] not in cues.ACTIVITY_VERBS
+            ]
+        course_texts += [n for ce in pack.centers for n in (ce.name, ce.commune or "")]
+        self.course_words = self._words(course_texts)
+        self.course_accents = frozenset(t.acc for x in course_texts for t in self.analyze(x))
         # Syllables of the general cue words (what a question asks, not what it is about).
         self.cue_folds = cues.ASKING
         self.foreign_phrases = tuple(tuple(tokenize(p)) for p in cues.FOREIGN if tokenize(p))
@@ -753,9 +769,13 @@ class Engine:
         mobile_pos = q.find(cues.MOBILE)
         mobile_strong = q.find(cues.MOBILE_STRONG)
         sched_pos = q.find(cues.SCHEDULE)
-        course_pos = q.find(cues.COURSE)
-        fee_pos = q.find(cues.FEE)
         center_pos = q.find(cues.CENTER)
+        # 'học' of 'trung tâm học tập cộng đồng', 'mới' of 'Chợ Mới': part of a name, not a cue.
+        named_pos = frozenset().union(
+            *(h.positions for h in (*lib_hits, *center_hits, *stop_hits))
+        ) | q.find(("trung tam hoc tap cong dong", "trung tam hoc tap", "hoc tap cong dong"))
+        course_pos = q.find(cues.COURSE) - named_pos
+        fee_pos = q.find(cues.FEE)
         book_pos = q.find(cues.BOOKS)
 
         # Small talk: only when nearly nothing else is said.
@@ -854,6 +874,11 @@ class Engine:
         if self.pack.stops and (mobile_strong or (mobile_pos and stop_hits)):
             strong_sched = q.find(
                 (
+                    "lan toi",
+                    "lan sau",
+                    "sap toi",
+                    "den dau",
+                    "ve dau",
                     "lich",
                     "khi nao",
                     "bao gio",
@@ -1090,8 +1115,15 @@ class Engine:
             subject.append(i)
         if not subject:
             return None
-        words = self._item_text_words(ref)
-        missing = [i for i in subject if q.folds[i] not in words]
+        # Missing from every class of the pack, not only from those answered: 'dê' when no
+        # class of the pack is about goats ('lúa' is there when any class has it).
+        words = self.course_words
+        accents = self.course_accents
+        missing = [
+            i
+            for i in subject
+            if q.folds[i] not in words or (q.tokens[i].marked and q.tokens[i].acc not in accents)
+        ]
         if not missing or all(self.weight(q, i) < MISSING_WEIGHT for i in missing):
             return None
         return " ".join(q.tokens[i].acc for i in subject)
@@ -1109,8 +1141,24 @@ class Engine:
             texts += [c.title, *c.keywords, c.description or ""]
             topic = pack.topic(c.topic)
             if topic is not None:
-                texts += [topic.name, *topic.synonyms]
+                # The topic's name, not its synonyms: 'nuôi dê' may be a synonym of livestock
+                # with no goat class in it.
+                texts.append(topic.name)
         return self._words(texts)
+
+    def _item_text_accents(self, ref: str) -> frozenset[str]:
+        """Syllables as written (with marks) of the classes an answer names."""
+        kind, _, item = ref.partition(":")
+        pack = self.pack
+        courses = [
+            c for c in pack.courses if (c.topic == item if kind == "topic" else c.id == item)
+        ]
+        texts = [t for c in courses for t in (c.title, *c.keywords, c.description or "")]
+        for c in courses:
+            topic = pack.topic(c.topic)
+            if topic is not None:
+                texts.append(topic.name)
+        return frozenset(t.acc for text in texts for t in self.analyze(text))
 
     def _none_like(self, subject: str, answer: Answer) -> Answer:
         """Say first that there is no such class, then offer the nearest ones found."""
@@ -1180,7 +1228,8 @@ class Engine:
             span = q.when
             inside = [c for c in courses if c.start_date <= span.end and c.end_date >= span.start]
             courses = inside or courses
-        if q.find(cues.UPCOMING):
+        named = frozenset().union(*(h.positions for h in self.hits(q, "center:")))
+        if q.find(cues.UPCOMING) - named:
             courses = [c for c in courses if replies.status(c, today) == "upcoming"] or courses
         live = [c for c in courses if replies.status(c, today) != "finished"]
         courses = live or courses

@@ -64,10 +64,18 @@ def course_line(pack: Pack, course: Course, today: dt.date) -> str:
     state = {"finished": " (đã kết thúc)", "ongoing": " (đang học)", "upcoming": ""}[
         status(course, today)
     ]
-    return (
-        f"- {course.title}: {dmy(course.start_date)}–{dmy(course.end_date)}{where}, "
-        f"{money(course.fee)}{state}"
-    )
+    dates = span(course.start_date, course.end_date)
+    return f"- {course.title}: {dates}{where}, {money(course.fee)}{state}"
+
+
+def span(start: dt.date, end: dt.date) -> str:
+    """'Thứ Bảy 19/12/2026' for one day; '14/09–16/12/2027' within a year; else full dates."""
+    if start == end:
+        label = day_label(start)
+        return f"{label[:1].upper()}{label[1:]}/{start.year}"
+    if start.year == end.year:
+        return f"{start.day:02d}/{start.month:02d}–{dmy(end)}"
+    return f"{dmy(start)}–{dmy(end)}"
 
 
 def course_text(pack: Pack, course: Course, today: dt.date) -> str:
@@ -79,6 +87,8 @@ def course_text(pack: Pack, course: Course, today: dt.date) -> str:
         lines.append(f"Lớp này đã kết thúc ngày {dmy(course.end_date)}.")
     elif state == "ongoing":
         lines.append(f"Lớp đang học, từ {dmy(course.start_date)} đến {dmy(course.end_date)}.")
+    elif course.start_date == course.end_date:
+        lines.append(f"Diễn ra {span(course.start_date, course.end_date)}.")
     else:
         lines.append(f"Khai giảng {dmy(course.start_date)}, kết thúc {dmy(course.end_date)}.")
     if course.weekdays or course.time:
