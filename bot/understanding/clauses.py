@@ -41,6 +41,10 @@ _CORRECTION_RE = re.compile(
     r"^(?P<before>.*?)\b(?:khong phai|ko phai|k phai|chu khong phai|khong hoi|ko hoi|k hoi)\b"
     r"(?P<wrong>.*?)(?:,|\bma\b|\bdau\b|\bhoi\b)(?P<right>.+)$"
 )
+_LEADING_CORRECTION_RE = re.compile(
+    r"(?:\b(?:khong phai|ko phai|k phai)|(?:^|\ba\s)\s*(?:khong|ko))\s*[,.]+\s*"
+    r"(?:(?:toi|tui|em|minh|con|chau)\s+)?(?:hoi|muon hoi|dinh hoi)?\s*"
+)
 _MEANING_RE = re.compile(r"\b(?:y (?:toi|tui|em|minh|con) la|y la|toi muon noi|em muon noi)\b")
 
 
@@ -59,6 +63,10 @@ def correction(text: str) -> str | None:
     m = _MEANING_RE.search(folded)
     if m is not None and _words(folded[m.end() :]) >= 2:
         return text[m.end() :].strip(" ,.")
+    m = _LEADING_CORRECTION_RE.search(folded)
+    if m is not None and _words(folded[m.end() :]) >= 2:
+        # 'lớp nấu ăn... à không phải, tui hỏi lớp nuôi dạy con cơ': what follows is meant.
+        return text[m.end() :].strip(" ,.?")
     m = _CORRECTION_RE.match(folded)
     if m is None:
         return None

@@ -226,9 +226,7 @@ class Engine:
         # topic synonyms that name a field ('tin học', 'khuyến nông'); a synonym that names one
         # activity ('nuôi dê', 'trồng nấm') is a class people ask for, not one that exists.
         course_texts = [
-            t
-            for c in pack.courses
-            for t in (c.title, *c.keywords, c.description or "")
+            t for c in pack.courses for t in (c.title, *c.keywords, c.description or "")
         ]
         for topic in pack.topics:
             course_texts.append(topic.name)
@@ -388,17 +386,31 @@ class Engine:
                     t = Token(better, better)
             fixed.append(t)
         folds = tuple(t.fold for t in fixed)
-        when = parse_when(" ".join(folds), today)
+        # Syllables of place names ('Thanh Mai', 'Chợ Mới') are never date or time words.
+        names = self._name_positions(folds)
+        spoken = (
+            folds if not names else tuple("_" if i in names else f for i, f in enumerate(folds))
+        )
+        when = parse_when(" ".join(spoken), today)
         part = schedule.part_of_day(fixed)
         if when is not None and part is not None:
             when = dataclasses.replace(when, part=part)
         date_pos = frozenset(_spans(folds, when.words)) if when else frozenset()
         at, at_pos = _clock_time(folds, part)
-        timeless = date_pos | _find(folds, cues.TIME_WORDS) | at_pos
+        timeless = date_pos | (_find(folds, cues.TIME_WORDS) - names) | at_pos
         content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in timeless)
         if content and self._final_particle(fixed):
             content = content[:-1] if content[-1] == len(fixed) - 1 else content
         return Parsed(tuple(fixed), folds, when, date_pos, content, part, at)
+
+    def _name_positions(self, folds: Sequence[str]) -> frozenset[int]:
+        """Positions of the full names of the pack's places (multi-syllable phrases only)."""
+        out: set[int] = set()
+        for n in self.named:
+            for phrase, strength in n.phrases:
+                if strength >= 0.85 and len(phrase) >= 2 and phrase[0] in folds:
+                    out |= _spans(folds, phrase)
+        return frozenset(out)
 
     @staticmethod
     def _final_particle(tokens: Sequence[Token]) -> bool:
@@ -646,6 +658,11 @@ class Engine:
     def price_asked(question: str) -> bool:
         """A market-price question: 'giá vàng hôm nay', 'giá quýt bao nhiêu 1 cân'."""
         folds = [t.fold for t in tokenize(question)]
+        # 'bán bao nhiêu 1 cân', 'bao nhiêu tiền một ký': a market price, with or without 'giá'.
+        if any(
+            a in ("1", "mot") and b in cues.PRICE_UNITS for a, b in itertools.pairwise(folds)
+        ) and ("nhieu" in folds or "gia" in folds):
+            return True
         if "gia" not in folds:
             return False
         i = folds.index("gia")
@@ -788,7 +805,7 @@ class Engine:
             if pos:
                 # Function words that read as content once unmarked ('cho' of 'giúp gì cho mình').
                 plain = {i for i in q.content if q.folds[i] in _STOP_FOLDS}
-                u = self.unexplained(q, pos | lib_word | plain)
+                u = self.unexplained(q, pos | lib_word | plain | q.find(cues.ADDRESSEE))
                 if kind == "help" and not u and q.find(cues.ADDRESSEE):
                     score = 0.95  # 'bạn/bot/em giúp được gì': asked of the assistant itself
                 offer(kind, f"@{kind}", score * (1 - u) ** 2, None, none)
@@ -851,7 +868,8 @@ class Engine:
                 base -= 0.3
             lib = self.pack.library(lib_ref.split(":", 1)[1])
             which = q.find(cues.WHICH_LIBRARY)
-            bare = not lib_hits and all(q.folds[i] in self.cue_folds for i in q.content)
+            asking = hours_pos | when_ask | lib_word | q.find(cues.WHERE)
+            bare = not lib_hits and all(i in asking for i in q.content)
             if bare and len(self.pack.libraries) > 1 and not which:
                 # 'giờ mở cửa?', 'bây giờ thư viện còn mở không': every library, for the moment.
                 which = hours_pos
@@ -1050,7 +1068,15 @@ class Engine:
             if missing:
                 answer = self._none_like(missing, answer)
         answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
-        return self._with_context(answer, best.ref, q, now, center_ids, self._focus(adjusted))
+        focus = self._focus(adjusted) if best.ref.startswith("topic:") else ""
+        asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
+        if focus and asks and answer.kind == "courses" and not q.when and not q.part:
+            # 'lớp dệt vải lanh học mấy giờ': one class clearly meant and a detail asked — that
+            # class's own answer, not its topic's list.
+            card = self.render(focus, now)
+            answer = Answer(card.kind, card.ids, answer.score, card.text, card.choices)
+            return self._with_context(answer, focus, q, now, center_ids)
+        return self._with_context(answer, best.ref, q, now, center_ids, focus)
 
     def _with_context(
         self,

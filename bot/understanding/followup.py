@@ -188,7 +188,7 @@ def resolve(
     if placed is not None:
         answer = engine.ask_alone(f"{_item_phrase(engine, placed, context)} {text}", now)
         return _prefer(engine, answer, placed, now)
-    if alone.kind == "fallback" and engine.foreign(q, []):
+    if alone.kind == "fallback" and (engine.foreign(q, []) or engine.price_asked(text)):
         return None  # 'bão số 7 chừ tới đâu': out of scope, whatever came before
     if alone.kind in ("greeting", "thanks", "help"):
         return None
@@ -220,6 +220,11 @@ def resolve(
         answer = engine.ask_alone(f"{text} {phrase}", now, previous)
         if answer.kind in ("clarify", "fallback"):
             answer = engine.ask_alone(text, now, previous)
+    elif other and own & {"center", "stop"}:
+        # 'còn lớp nào khác ở Mỹ Trà không': the classes at that place, without those shown.
+        answer = engine.ask_alone(f"các lớp học {text}", now, exclude)
+        if answer.kind == "courses":
+            answer = _without(engine, answer, context)
     else:
         subject = _topic_of(engine, context) if other else _subject(engine, context)
         phrase = _item_phrase(engine, subject, context) if subject else ""
