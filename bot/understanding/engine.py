@@ -874,6 +874,8 @@ class Engine:
                 # 'giờ mở cửa?', 'bây giờ thư viện còn mở không': every library, for the moment.
                 which = hours_pos
                 base = max(base, BARE_HOURS)
+            if which and closure_pos:
+                which = frozenset()  # 'lịch nghỉ lễ của các thư viện': the closures entry
             if lib is not None and which and not lib_hits and len(self.pack.libraries) > 1:
                 # 'thư viện nào mở chủ nhật': every library, those open first.
                 u = self.unexplained(q, asked | which)
@@ -1070,7 +1072,8 @@ class Engine:
         answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
         focus = self._focus(adjusted) if best.ref.startswith("topic:") else ""
         asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
-        if focus and asks and answer.kind == "courses" and not q.when and not q.part:
+        which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked
+        if focus and asks and not which and answer.kind == "courses" and not q.when and not q.part:
             # 'lớp dệt vải lanh học mấy giờ': one class clearly meant and a detail asked — that
             # class's own answer, not its topic's list.
             card = self.render(focus, now)
