@@ -19,7 +19,7 @@ import typer
 from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.notify.cli import broadcasts
-from bot.pack import PackError, dump_pack, load_pack
+from bot.pack import PackError, consistency, dump_pack, load_pack
 from bot.pack.diff import diff_packs
 from bot.pack.sources import read_source
 from bot.pack.xlsx import UploadError, write_workbook
@@ -213,6 +213,8 @@ def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ n
         f"{len(pack.stops)} điểm dừng xe, {len(pack.faq)} hỏi đáp, "
         f"{len(pack.announcements)} thông báo."
     )
+    for warning in consistency.check(pack):
+        typer.echo(str(warning))
 
 
 @content_cli.command("import")

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from bot import stats
 from bot.inbox import group_questions
+from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
 from bot.pack.sources import read_bytes
@@ -142,7 +143,12 @@ async def upload(ctx: Ctx) -> list[Reply]:
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD,
         {"file_name": doc.file_name, "base": ctx.live.version}, now=ctx.now, blob=data,
     )  # fmt: skip
-    text = "\n".join([f"Tệp {doc.file_name} hợp lệ. Sẽ thay đổi:", *diff.lines()])
+    lines = [f"Tệp {doc.file_name} hợp lệ. Sẽ thay đổi:", *diff.lines()]
+    warnings = consistency.check(pack)
+    if warnings:
+        lines.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được):")
+        lines += [f"- {w.item}: {w.message}" for w in warnings[:MAX_ERRORS_SHOWN]]
+    text = "\n".join(lines)
     buttons = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
     return [Reply(text, buttons=buttons)]
 
