@@ -1065,12 +1065,13 @@ class Engine:
         answer = plans.get(best.ref) or self.render(best.ref, now)
         if best.ref.startswith("@") and best.kind in ("greeting", "thanks", "help"):
             answer = self._small_talk(best.kind)
+        missing = None
         if best.ref.startswith(("course:", "topic:")):
             missing = self._subject_missing(q, best.ref)
             if missing:
                 answer = self._none_like(missing, answer)
         answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
-        focus = self._focus(adjusted) if best.ref.startswith("topic:") else ""
+        focus = self._focus(adjusted) if best.ref.startswith("topic:") and not missing else ""
         asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
         which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked
         if focus and asks and not which and answer.kind == "courses" and not q.when and not q.part:
