@@ -1,0 +1,89 @@
+"""A class asked for that does not exist ('lớp nuôi dê'): say so first, then the nearest."""
+
+from __future__ import annotations
+
+from bot.understanding import cues, replies
+from bot.understanding.answer import Answer
+from bot.understanding.parsing import Parsed
+from bot.understanding.weights import (
+    MISSING_WEIGHT,
+)
+
+
+class Absent:
+    """Honest 'no such class' (mixed into :class:`Engine`)."""
+
+    def _subject_missing(self, q: Parsed, ref: str) -> str | None:
+        """'có lớp nuôi dê không' answered with fish classes: the words after the class word
+        that no class of the answer has ('dê'), as typed, or None when all are covered."""
+        starts = sorted(q.find(("lop", "khoa hoc", "hoc nghe")))
+        if not starts:
+            return None
+        first = starts[-1] + 1
+        while first < len(q.tokens) and q.folds[first] in ("hoc", "day", "ve"):
+            first += 1  # 'lớp học tiếng Hàn', 'lớp dạy nấu ăn'
+        subject: list[int] = []
+        for i in range(first, min(first + 4, len(q.tokens))):
+            if i not in q.content or q.folds[i] in cues.SUBJECT_STOPS:
+                break
+            subject.append(i)
+        if not subject:
+            return None
+        # Missing from every class of the pack, not only from those answered: 'dê' when no
+        # class of the pack is about goats ('lúa' is there when any class has it).
+        words = self.course_words
+        accents = self.course_accents
+        missing = [
+            i
+            for i in subject
+            if q.folds[i] not in words or (q.tokens[i].marked and q.tokens[i].acc not in accents)
+        ]
+        if not missing or all(self.weight(q, i) < MISSING_WEIGHT for i in missing):
+            return None
+        return " ".join(q.tokens[i].acc for i in subject)
+
+    def _item_text_words(self, ref: str) -> frozenset[str]:
+        kind, _, item = ref.partition(":")
+        pack = self.pack
+        courses = (
+            [c for c in pack.courses if c.topic == item]
+            if kind == "topic"
+            else [c for c in pack.courses if c.id == item]
+        )
+        texts: list[str] = []
+        for c in courses:
+            texts += [c.title, *c.keywords, c.description or ""]
+            topic = pack.topic(c.topic)
+            if topic is not None:
+                # The topic's name, not its synonyms: 'nuôi dê' may be a synonym of livestock
+                # with no goat class in it.
+                texts.append(topic.name)
+        return self._words(texts)
+
+    def _item_text_accents(self, ref: str) -> frozenset[str]:
+        """Syllables as written (with marks) of the classes an answer names."""
+        kind, _, item = ref.partition(":")
+        pack = self.pack
+        courses = [
+            c for c in pack.courses if (c.topic == item if kind == "topic" else c.id == item)
+        ]
+        texts = [t for c in courses for t in (c.title, *c.keywords, c.description or "")]
+        for c in courses:
+            topic = pack.topic(c.topic)
+            if topic is not None:
+                texts.append(topic.name)
+        return frozenset(t.acc for text in texts for t in self.analyze(text))
+
+    def _none_like(self, subject: str, answer: Answer) -> Answer:
+        """Say first that there is no such class, then offer the nearest ones found."""
+        head = f"Hiện chưa có lớp {subject}."
+        body = answer.text
+        if answer.kind in ("course", "courses") and answer.ids:
+            body = (
+                "Các lớp gần nhất với câu hỏi của bạn:\n" + body.split("\n", 1)[-1]
+                if (answer.kind == "courses")
+                else "Lớp gần nhất với câu hỏi của bạn:\n" + body
+            )
+        contact = replies.contact_line(self.pack)
+        text = "\n".join(x for x in (head, body, contact) if x)
+        return Answer(answer.kind, answer.ids, answer.score, text, answer.choices)
