@@ -90,7 +90,7 @@ if __name__ == "__main__":
 
 def calibration() -> dict[str, float]:
     """Score ranges behind the thresholds in bot/understanding/decide.py (all tables)."""
-    import bot.understanding.engine as engine_module
+    import bot.understanding.intents as engine_module
     from bot.understanding.decide import CLARIFY
 
     tables = (

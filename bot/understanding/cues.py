@@ -106,10 +106,33 @@ COURSE: tuple[str, ...] = (
 )
 
 
+# Details asked of a class: what to bring, what is needed ('cần mang theo gì', 'điều kiện').
+DETAILS: tuple[str, ...] = (
+    "mang theo",
+    "can mang",
+    "chuan bi",
+    "dieu kien",
+    "yeu cau",
+    "can nhung gi",
+    "can gi",
+)
+
+
 # Words that only say what is asked (hours, when, where, how much, which class), not what about:
 # a message made of them alone leans on the last answer ('mấy giờ', 'học phí bao nhiêu').
 def _asking() -> frozenset[str]:
-    groups = (HOURS, WHEN_ASK, WHERE, FEE, SCHEDULE, ONGOING, UPCOMING, TIME_WORDS, COURSE)
+    groups = (
+        HOURS,
+        WHEN_ASK,
+        WHERE,
+        FEE,
+        SCHEDULE,
+        ONGOING,
+        UPCOMING,
+        TIME_WORDS,
+        COURSE,
+        DETAILS,
+    )
     return frozenset(w for group in groups for p in group for w in p.split())
 
 

@@ -259,7 +259,7 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
             return self._ask(parts[0], now, exclude)
         whole = self.parse(question, now.date())
         names = [
-            " ".join(whole.tokens[i].acc for i in sorted(h.positions))
+            (prefix, " ".join(whole.tokens[i].acc for i in sorted(h.positions)))
             for prefix in ("library:", "center:", "stop:")
             for h in self.hits(whole, prefix)[:1]
         ]
@@ -267,8 +267,9 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         best_value = -1.0
         for n, part in enumerate(parts):
             if n and names:
-                folded = fold(part)
-                missing = [x for x in names if fold(x) not in folded]
+                # The places named earlier in the story, for a part that names none of its kind.
+                parsed = self.parse(part, now.date())
+                missing = [x for prefix, x in names if not self.hits(parsed, prefix)]
                 part = " ".join([*missing, part])
             answer = self._ask(part, now, exclude)
             value = answer.score * (CLARIFY_WEIGHT if answer.kind == "clarify" else 1.0)
@@ -334,7 +335,7 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         return dataclasses.replace(answer, context=Context(answer.kind, answer.ids, slots, now))
 
     @staticmethod
-    def _focus(adjusted: dict[str, float]) -> str:
+    def _focus(adjusted: dict[str, float], margin: float = FOCUS_MARGIN) -> str:
         """The class the question's words match clearly best, even when its topic's list is
         the answer ('lớp chằm nón lá' → the crafts list): a follow-up is about that class."""
         ranked = sorted(
@@ -343,6 +344,6 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         )
         if not ranked:
             return ""
-        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < FOCUS_MARGIN:
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < margin:
             return ""
         return ranked[0][1]

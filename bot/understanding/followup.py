@@ -217,9 +217,9 @@ def resolve(
         # 'còn gia đình thì sao' after 'công dân học tập': a sibling entry, not the same one.
         phrase = _item_phrase(engine, context.slots.get("ref", ""), context)
         previous = {context.slots.get("ref", "")}
-        answer = engine.ask_alone(f"{text} {phrase}", now, previous)
+        answer = engine.ask_alone(text, now, previous)
         if answer.kind in ("clarify", "fallback"):
-            answer = engine.ask_alone(text, now, previous)
+            answer = engine.ask_alone(f"{text} {phrase}", now, previous)
     elif other and own & {"center", "stop"}:
         # 'còn lớp nào khác ở Mỹ Trà không': the classes at that place, without those shown.
         answer = engine.ask_alone(f"các lớp học {text}", now, exclude)

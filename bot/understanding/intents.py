@@ -14,6 +14,7 @@ from bot.understanding.weights import (
     BARE_HOURS,
     ERRAND_KEEP,
     FAQ_OFFERS,
+    FOCUS_CARD_MARGIN,
     FOREIGN_KEEP,
     HOURS_FAQ_KEEP,
 )
@@ -298,7 +299,7 @@ class Intents:
                 offer("course", ref, score)
         # A general question about classes ("lớp nào sắp khai giảng", "lớp miễn phí ở X").
         # 'lớp ở Cam Lộ mấy giờ', 'lớp nào học ngày nào': asking words do not make it specific.
-        asking = hours_pos | when_ask | q.find(cues.SCHEDULE)
+        asking = hours_pos | when_ask | q.find(cues.SCHEDULE) | q.find(cues.DETAILS)
         rest = [i for i in q.content if i not in neutral and i not in asking]
         contact = bool(q.find(("so dien thoai", "dien thoai", "dia chi", "lien he")))
         if course_pos and self.pack.courses and not rest:
@@ -351,7 +352,8 @@ class Intents:
         focus = self._focus(adjusted) if best.ref.startswith("topic:") and not missing else ""
         asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
         which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked
-        if focus and asks and not which and answer.kind == "courses" and not q.when and not q.part:
+        sure = focus and self._focus(adjusted, FOCUS_CARD_MARGIN)
+        if sure and asks and not which and answer.kind == "courses" and not q.when and not q.part:
             # 'lớp dệt vải lanh học mấy giờ': one class clearly meant and a detail asked — that
             # class's own answer, not its topic's list.
             card = self.render(focus, now)

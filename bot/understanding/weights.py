@@ -25,6 +25,8 @@ READING_KEEP = 0.95  # a part of a message answers a little less surely than the
 MISSING_WEIGHT = 1.5
 # A class leads the others of a list by this much of its text score to be what a follow-up means.
 FOCUS_MARGIN = 0.05
+# ... and by this much to be answered on its own card when a detail is asked about it.
+FOCUS_CARD_MARGIN = 0.15
 # A question of opening hours and a library only ('thư viện tỉnh bây giờ còn mở không') keeps this
 # share of an FAQ's score: the hours computed from the data answer it, not a holiday FAQ.
 HOURS_FAQ_KEEP = 0.85
