@@ -109,6 +109,14 @@ for table in tests/heldout/*/questions.csv; do
     score "$pack (held out)" "$pack" "$table" "$DEV_NOW"
 done
 
+for dir in tests/heldout/regional/*/; do
+    name=$(basename "$dir")
+    pack=tests/packs/$name
+    [ "$name" = content ] && pack=content
+    score "regional held out: $name questions" "$pack" "$dir/questions.csv" "$DEV_NOW"
+    score "regional held out: $name dialogues" "$pack" "$dir/dialogues.csv" "$DEV_NOW"
+done
+
 echo "== $scored tables scored"
 if [ ${#unscored[@]} -gt 0 ]; then
     echo "could not be scored (the engine failed on them): ${unscored[*]}"

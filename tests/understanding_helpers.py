@@ -66,14 +66,36 @@ def read_table(path: Path | str, default_now: str = "2026-12-02T09:00") -> list[
         ]
 
 
+def holds_facts(must: str, text: str) -> bool:
+    """score.py's ``must`` rule: every ;-separated fact, in one of its |-spellings."""
+    low = text.casefold()
+    facts = [f for f in (must or "").split(";") if f.strip()]
+    return all(any(alt.strip().casefold() in low for alt in f.split("|")) for f in facts)
+
+
 def score(folder: Path | str, table: Path | str, verbose: bool = False) -> float:
-    """Accuracy of the engine on a labelled table."""
+    """Accuracy of the engine on a labelled table, by score.py's rules: the expected kind and
+    item, the ``must`` facts, no ``ids_not`` item; a ``dialogue`` column is read as conversations
+    (each turn after the last answer kept, as ``hoctap ask --conversation`` does)."""
     engine = engine_for(str(folder))
+    with open(table, encoding="utf-8") as f:
+        raw = list(csv.DictReader(f))
     rows = read_table(table)
     right = 0
-    for row in rows:
-        answer = engine.ask(row.question, dt.datetime.fromisoformat(row.now))
-        ok = matches(row.expected, answer)
+    context = None
+    dialogue = None
+    for row, cells in zip(rows, raw, strict=True):
+        if cells.get("dialogue") != dialogue:
+            context, dialogue = None, cells.get("dialogue")
+        answer = engine.ask(row.question, dt.datetime.fromisoformat(row.now), context)
+        if "dialogue" in cells and answer.context is not None:
+            context = answer.context
+        banned = {i for i in (cells.get("ids_not") or "").split(";") if i}
+        ok = (
+            matches(row.expected, answer)
+            and holds_facts(cells.get("must") or "", answer.text)
+            and not banned & set(answer.ids)
+        )
         right += ok
         if verbose and not ok:
             print(
