@@ -133,12 +133,14 @@ def _item_phrase(engine: Engine, ref: str, context: Context) -> str:
     return ""
 
 
-def _subject(engine: Engine, context: Context) -> str:
+def _subject(engine: Engine, context: Context, dated: bool = False) -> str:
     """The item the last answer was about (one item, or the list's own subject)."""
     ref = context.slots.get("ref", "")
     refs = _refs(context)
     if context.slots.get("focus"):
         return context.slots["focus"]
+    if ref.startswith("@") and dated:
+        return ref  # 'thế chủ nhật thì sao' after 'hôm nay có lớp chi': the same general question
     if context.kind in ("course", "courses", "center") and len(context.ids) == 1 and refs:
         return refs[0] if context.kind != "center" else ref or refs[0]
     if context.kind == "mobile_stops" and context.slots.get("stop"):
@@ -222,11 +224,12 @@ def resolve(
             answer = engine.ask_alone(f"{text} {phrase}", now, previous)
     elif other and own & {"center", "stop"}:
         # 'còn lớp nào khác ở Mỹ Trà không': the classes at that place, without those shown.
-        answer = engine.ask_alone(f"các lớp học {text}", now, exclude)
+        answer = engine.ask_alone(f"các lớp học ở {_place_name(engine, q)}", now, exclude)
         if answer.kind == "courses":
             answer = _without(engine, answer, context)
     else:
-        subject = _topic_of(engine, context) if other else _subject(engine, context)
+        dated = q.when is not None
+        subject = _topic_of(engine, context) if other else _subject(engine, context, dated)
         phrase = _item_phrase(engine, subject, context) if subject else ""
         if not phrase:
             return None
@@ -277,6 +280,19 @@ def _by_place(engine: Engine, q: Parsed, refs: list[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _place_name(engine: Engine, q: Parsed) -> str:
+    """The commune of the centre or stop a message names, as the pack writes it."""
+    for prefix in ("center:", "stop:"):
+        for hit in engine.hits(q, prefix):
+            kind, _, item = hit.ref.partition(":")
+            center = engine.pack.center(item) if kind == "center" else None
+            stop = engine.pack.stop(item) if kind == "stop" else None
+            commune = center.commune if center else stop.commune if stop else ""
+            if commune:
+                return commune
+    return ""
+
+
 def _topic_of(engine: Engine, context: Context) -> str:
     """The topic of the classes just shown ('còn lớp … nào khác')."""
     for i in context.ids:
@@ -314,8 +330,13 @@ def _without(engine: Engine, answer: Answer, context: Context) -> Answer:
         )
     ]
     choices = tuple(c for c in answer.choices if c.ref.partition(":")[2] not in shown)
+    kept = answer.context
+    if kept is not None:
+        slots = {k: v for k, v in kept.slots.items() if k != "focus"}
+        slots["refs"] = "|".join(c.ref for c in choices)
+        kept = dataclasses.replace(kept, ids=tuple(keep), slots=slots)
     return dataclasses.replace(
-        answer, ids=tuple(keep), text="\n".join(kept_lines), choices=choices
+        answer, ids=tuple(keep), text="\n".join(kept_lines), choices=choices, context=kept
     )
 
 

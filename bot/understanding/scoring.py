@@ -185,10 +185,13 @@ class Scoring:
             return frozenset()
         return frozenset((after,))
 
-    @staticmethod
-    def price_asked(question: str) -> bool:
-        """A market-price question: 'giá vàng hôm nay', 'giá quýt bao nhiêu 1 cân'."""
-        folds = [t.fold for t in tokenize(question)]
+    def price_asked(self, question: str) -> bool:
+        """A market-price question: 'giá vàng hôm nay', 'giá quýt bao nhiêu 1 cân' (read after
+        the lexicon, so 'bữa ni' is 'hôm nay')."""
+        typed = [t.fold for t in tokenize(question)]
+        folds = [t.fold for t in self.analyze(question)]
+        if "gia" in typed and "gia" not in folds:
+            folds = typed + folds  # 'giá' is rewritten 'phí' by the lexicon; it still asks a price
         # 'bán bao nhiêu 1 cân', 'bao nhiêu tiền một ký': a market price, with or without 'giá'.
         if any(
             a in ("1", "mot") and b in cues.PRICE_UNITS for a, b in itertools.pairwise(folds)
