@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 
 from bot.understanding import Answer, Context, Engine
-from tests.understanding_helpers import DEV_PACK, engine_for
+from tests.understanding_helpers import DEV_PACK, PACKS, engine_for, score
+
+DIALOGUES = sorted(p for p in PACKS.iterdir() if (p / "dialogues.csv").is_file())
+
+
+@pytest.mark.parametrize("pack", DIALOGUES, ids=lambda p: p.name)
+def test_own_conversation_tables_reach_the_bar(pack: Path) -> None:
+    """Conversations in each region's speech (Southern, Central, Northern), turn after turn."""
+    assert score(pack, pack / "dialogues.csv", verbose=True) >= 0.9
+
 
 NOW = dt.datetime(2026, 12, 2, 9, 0)
 

@@ -198,19 +198,22 @@ def resolve(
     own_words = _own_words(engine, q)
     own = _own_items(engine, q)
     confident = alone.kind not in ("fallback", "clarify") and alone.score >= CONFIDENT
+    family = {"library_hours": "library", "center": "center", "mobile_stops": "stop"}.get(
+        context.kind
+    )
+    same_family = bool(family and family in own)
     if confident and own_words and not marked:
         return None  # a complete new question: a change of subject
+    if confident and own_words and corrected is not None and not same_family:
+        return None  # a correction that names what it means on its own
     if own_words > VAGUE_WORDS and not marked and alone.kind != "fallback":
         return None
     intent = INTENT.get(context.kind, "")
     when = context.slots.get("when", "")
-    family = {"library_hours": "library", "center": "center", "mobile_stops": "stop"}.get(
-        context.kind
-    )
     other = bool(q.find(("khac", "nua"))) and context.kind in ("course", "courses")
     exclude = {f"course:{i}" for i in context.ids} if other else set()
     subject = ""
-    if family and family in own:
+    if same_family:
         # 'vậy còn thư viện thiếu nhi?': the same question about another item.
         has_when = q.when is not None or q.part is not None
         prefix = " ".join(x for x in (intent, "" if has_when else when) if x)

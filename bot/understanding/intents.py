@@ -17,6 +17,7 @@ from bot.understanding.weights import (
     FOCUS_CARD_MARGIN,
     FOREIGN_KEEP,
     HOURS_FAQ_KEEP,
+    WHICH_CLASS_FAQ_KEEP,
 )
 
 
@@ -208,7 +209,16 @@ class Intents:
         # Centre address / phone.
         if own_centers:
             hit = own_centers[0]
-            generic = q.find(("trung tam hoc tap cong dong", "trung tam", "xa", "phuong"))
+            generic = q.find(
+                (
+                    "trung tam hoc tap cong dong",
+                    "trung tam hoc tap",
+                    "hoc tap cong dong",
+                    "trung tam",
+                    "xa",
+                    "phuong",
+                )
+            )
             u = self.unexplained(q, center_pos | hit.positions | generic)
             cue = bool(q.find(cues.CENTER) - generic) or not (
                 course_pos or hours_pos or mobile_pos
@@ -257,6 +267,9 @@ class Intents:
         ):
             # Only opening hours and a library asked: the computed hours, not a policy entry.
             faq_keep = min(faq_keep, HOURS_FAQ_KEEP)
+        if _which_class(q.folds):
+            # 'có lớp xóa mù chữ nào không': the classes themselves, not the entry about them.
+            faq_keep = min(faq_keep, WHICH_CLASS_FAQ_KEEP)
         for ref, score in faq_offers:
             offer("faq", ref, score * faq_keep)
         errand = bool(q.find(cues.OPENING) or q.find(cues.WHERE) or book_pos)
@@ -360,3 +373,15 @@ class Intents:
             answer = Answer(card.kind, card.ids, answer.score, card.text, card.choices)
             return self._with_context(answer, focus, q, now, center_ids)
         return self._with_context(answer, best.ref, q, now, center_ids, focus)
+
+
+def _which_class(folds: tuple[str, ...]) -> bool:
+    """'có lớp X nào', 'những lớp', 'các lớp' (not 'thế nào' of 'đặt lịch thế nào')."""
+    for i, f in enumerate(folds):
+        if f == "lop":
+            if i > 0 and folds[i - 1] in ("nhung", "cac"):
+                return True
+            for j in range(i + 1, min(i + 5, len(folds))):
+                if folds[j] == "nao" and folds[j - 1] not in ("the", "ra", "sao"):
+                    return True
+    return False

@@ -41,3 +41,5 @@ DATE_WORDS = (
     "hom nay mai kia mot qua bay gio hien tai luc nay thu hai ba tu nam sau bay chu nhat "
     "tuan thang sau toi truoc cuoi ngay sang chieu trua toi dem"
 )
+# 'có lớp X nào không' asks for the classes: an FAQ about X keeps this share of its score.
+WHICH_CLASS_FAQ_KEEP = 0.85
