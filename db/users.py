@@ -3,55 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import case, literal, or_, select
+from sqlalchemy import case, literal, null, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import FeedbackRow, QuestionLogRow, UserRow
+from db.models import FeedbackRow, QuestionLogRow, StaffRow, UserRow
 
 FLOOD_WINDOW = dt.timedelta(minutes=1)
 
 
 async def touch_user(
-    session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
-) -> UserRow:
+    session: AsyncSession,
+    *,
+    channel: str,
+    user_id: str,
+    chat_id: str,
+    now: dt.datetime,
+    quiet: dt.timedelta | None = None,
+) -> tuple[UserRow, str | None]:
     """The user's row, created on first contact; ``last_seen``, ``chat_id`` and the message
-    count of the current one-minute window updated.
+    count of the current one-minute window updated; and their staff role (None: a citizen).
 
     One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``): a person's simultaneous
     messages, handled concurrently or by different instances, never collide, and the window
-    count is incremented by the database, so none is lost.
+    count is incremented by the database, so none is lost. The same statement forgets the
+    conversation state of someone silent for longer than ``quiet`` (judged on the previous
+    ``last_seen``) and returns the staff role from a subquery, so a message costs one statement
+    here whatever it needs of the person.
     """
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     table = UserRow.__table__.c
     new_window = or_(table.window_start.is_(None), table.window_start <= now - FLOOD_WINDOW)
+    updates: dict[str, Any] = {
+        "last_seen": now,
+        "chat_id": chat_id,
+        "window_start": case(
+            (new_window, literal(now, table.window_start.type)), else_=table.window_start
+        ),
+        "window_count": case((new_window, 1), else_=table.window_count + 1),
+    }
+    if quiet is not None:
+        updates["conversation"] = case(
+            (table.last_seen <= now - quiet, null()), else_=table.conversation
+        )
+    role = (
+        select(StaffRow.role)
+        .where(StaffRow.channel == channel, StaffRow.user_id == user_id)
+        .scalar_subquery()
+        .label("staff_role")
+    )
     stmt = (
         insert(UserRow)
         .values(
             channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
             window_start=now, window_count=1,
         )
-        .on_conflict_do_update(
-            index_elements=["channel", "user_id"],
-            set_={
-                "last_seen": now,
-                "chat_id": chat_id,
-                "window_start": case(
-                    (new_window, literal(now, table.window_start.type)),
-                    else_=table.window_start,
-                ),
-                "window_count": case((new_window, 1), else_=table.window_count + 1),
-            },
-        )
-        .returning(UserRow)
+        .on_conflict_do_update(index_elements=["channel", "user_id"], set_=updates)
+        .returning(UserRow, role)
     )  # fmt: skip
-    row = await session.scalar(
-        select(UserRow).from_statement(stmt).execution_options(populate_existing=True)
+    result = await session.execute(
+        select(UserRow, role).from_statement(stmt).execution_options(populate_existing=True)
     )
-    assert row is not None
-    return row
+    row, staff_role = result.one()
+    return row, staff_role
 
 
 def flood_state(user: UserRow, limit: int) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.understanding import Answer
-from handlers import subscriptions
+from bot.understanding import Answer, Context
+from handlers import state, subscriptions
 from handlers.context import Ctx, button, slugify
 from handlers.types import Button, Reply
 
@@ -46,6 +46,7 @@ async def start(ctx: Ctx) -> list[Reply]:
     text = (
         ctx.t("welcome", name=info.name, org=info.organisation) + "\n\n" + ctx.t("privacy_short")
     )
+    state.forget(ctx.user)  # a fresh start: nothing said before carries over
     return [Reply(text, buttons=main_buttons(ctx))]
 
 
@@ -76,8 +77,8 @@ async def libraries(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     return [Reply(ctx.t("pick_library"), buttons=(*_rows(items), _nav(ctx, None)), edit=edit)]
 
 
-def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str]]:
-    """(date, time, place, commune) of every van visit in the next ``days`` days, in order."""
+def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str, str]]:
+    """(date, time, place, commune, stop id) of every van visit in the next ``days`` days."""
     today = ctx.now.date()
     end = today + dt.timedelta(days=days)
     out = []
@@ -85,8 +86,15 @@ def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str]]:
         for day in stop.visits(today, end):
             if day == today and stop.time.split("-")[1] <= f"{ctx.now:%H:%M}":
                 continue  # today's visit is over
-            out.append((day, stop.time, stop.place, stop.commune))
+            out.append((day, stop.time, stop.place, stop.commune, stop.id))
     return sorted(out)
+
+
+def _shown_stops(ctx: Ctx, ids: list[str], slots: dict[str, str]) -> None:
+    """The van's stops just listed become the conversation state, in the order shown."""
+    unique = tuple(dict.fromkeys(ids))
+    if unique:
+        state.keep(ctx.user, Context("mobile_stops", unique, slots, ctx.now))
 
 
 async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
@@ -96,8 +104,9 @@ async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
         return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
     lines = [
         f"• {day_label(d, ctx.lang)}, {time}: {place} ({commune})"
-        for d, time, place, commune in visits[:8]
+        for d, time, place, commune, _ in visits[:8]
     ]
+    _shown_stops(ctx, [stop_id for *_, stop_id in visits[:8]], {})
     communes = sorted({s.commune for s in ctx.pack.stops})
     items = [button(c, f"v:{slugify(c)}") for c in communes]
     text = ctx.t("pick_commune", schedule="\n".join(lines))
@@ -110,7 +119,14 @@ async def commune(ctx: Ctx, slug: str) -> list[Reply]:
     if not stops:
         return [Reply(ctx.t("stale_button"), buttons=(_nav(ctx, "m:van"),), edit=True)]
     parts = [ctx.t("commune_visits", commune=stops[0].commune)]
-    parts += [ctx.live.engine.render(f"stop:{s.id}", ctx.now).text for s in stops]
+    answers = [ctx.live.engine.render(f"stop:{s.id}", ctx.now) for s in stops]
+    parts += [a.text for a in answers]
+    if len(answers) == 1:
+        state.keep(ctx.user, answers[0].context)
+    else:
+        first = answers[0].context
+        slots = {**(first.slots if first else {}), "commune": stops[0].commune}
+        _shown_stops(ctx, [s.id for s in stops], slots)
     return [Reply("\n\n".join(parts), buttons=(_nav(ctx, "m:van"),), edit=True)]
 
 
