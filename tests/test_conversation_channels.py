@@ -5,7 +5,7 @@ answer left, and the state is kept with the person in the database."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -86,10 +86,14 @@ async def test_zalo_bot_three_turns(
     chat_id = "6ede9afa66b88fe6d6a9"
     seen = Recorder(monkeypatch)
     after_first = None
+
+    def answered(before: int) -> Callable[[], bool]:
+        return lambda: len(fake.texts_to(chat_id)) > before
+
     for n, text in enumerate(TURNS):
         before = len(fake.texts_to(chat_id))
         fake.user_text(chat_id, text)
-        await wait_for(lambda b=before: len(fake.texts_to(chat_id)) > b, what=f"reply to {text!r}")
+        await wait_for(answered(before), what=f"reply to {text!r}")
         if n == 0:
             after_first = await stored(app, "zalo_bot", await only_user(app, "zalo_bot"))
     kept = check_three_turns(seen, after_first)

@@ -205,16 +205,24 @@ async def test_keeping_the_state_costs_no_statement_of_its_own(app: App) -> None
     assert seen == ["INSERT INTO users"], seen
 
 
-async def test_staff_role_still_comes_with_the_user_row(app: App) -> None:
-    """The role is read in the user upsert now: staff still get staff commands."""
+async def test_staff_role_still_comes_with_the_user_row(
+    database_url: str, clean_env: dict[str, str]
+) -> None:
+    """The role is read in the user upsert now: staff still get staff commands (both databases)."""
     from db.staff import set_staff
 
-    async with app.sessions.begin() as session:
-        await set_staff(session, "terminal:boss", "admin", by="test", now=NOW)
-    staff_help = await one(app, msg(user="boss", command="canbo"))
-    citizen_help = await one(app, msg(command="canbo"))
-    assert staff_help.text != citizen_help.text
-    assert citizen_help.text == (await one(app, msg(command="help"))).text
+    settings = load_settings(database_url=database_url, content_dir=DEV_PACK)
+    application = build_app(settings, clock=FixedClock(NOW))
+    await application.prepare()
+    try:
+        async with application.sessions.begin() as session:
+            await set_staff(session, "terminal:boss", "admin", by="test", now=NOW)
+        staff_help = await one(application, msg(user="boss", command="canbo"))
+        citizen_help = await one(application, msg(command="canbo"))
+        assert staff_help.text != citizen_help.text
+        assert citizen_help.text == (await one(application, msg(command="help"))).text
+    finally:
+        await application.close()
 
 
 @pytest.mark.postgres
