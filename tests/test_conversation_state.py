@@ -140,9 +140,10 @@ async def test_state_expires_after_the_quiet_period(
     assert seen.turns[-1].given is None
 
 
-async def test_quiet_period_is_a_setting(tmp_path: Path, clean_env: dict[str, str]) -> None:
+async def test_quiet_period_is_a_setting(database_url: str, clean_env: dict[str, str]) -> None:
+    """Expiry is judged by the database in the upsert: the same on SQLite and PostgreSQL."""
     settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'q.db'}",
+        database_url=database_url,
         content_dir=DEV_PACK,
         conversation_minutes=5,
     )
