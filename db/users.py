@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, literal, null, or_, select
+from sqlalchemy import Table, case, insert, inspect, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import FeedbackRow, QuestionLogRow, StaffRow, UserRow
 
@@ -96,11 +97,25 @@ async def log_question(
     ids: list[str],
     score: float,
     now: dt.datetime,
+    user: UserRow | None = None,
 ) -> None:
-    """Keep a free-text question and how it was answered (for the unanswered inbox)."""
-    session.add(
-        QuestionLogRow(
-            user_pk=user_pk, channel=channel, at=now, text=text[:1000], kind=kind, ids=ids,
-            score=score,
-        )
-    )  # fmt: skip
+    """Keep a free-text question and how it was answered (for the unanswered inbox).
+
+    With ``user`` whose conversation state was just changed, the change travels with the log
+    row: on PostgreSQL in the same statement (``WITH … UPDATE users … INSERT INTO
+    question_log``), elsewhere in the same flush, so keeping the state costs no round trip.
+    """
+    values = {
+        "user_pk": user_pk, "channel": channel, "at": now, "text": text[:1000], "kind": kind,
+        "ids": ids, "score": score,
+    }  # fmt: skip
+    changed = user is not None and inspect(user).attrs.conversation.history.has_changes()
+    if user is None or not changed or session.get_bind().dialect.name != "postgresql":
+        session.add(QuestionLogRow(**values))
+        return
+    state = user.conversation
+    set_committed_value(user, "conversation", state)  # written below, not by the next flush
+    users, log = cast(Table, UserRow.__table__), cast(Table, QuestionLogRow.__table__)
+    kept = update(users).where(users.c.id == user.id).values(conversation=state).cte("kept")
+    # Column defaults are not applied to an INSERT carrying a CTE: give every value.
+    await session.execute(insert(log).values(**values, disliked=False).add_cte(kept))

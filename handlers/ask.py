@@ -47,6 +47,7 @@ async def converse(
     --conversation``; the rules of the state are in :mod:`handlers.state`.
     """
     answer = engine.ask(text, now, state.current(user))
+    state.keep(user, answer.context)
     await log_question(
         session,
         user_pk=user.id,
@@ -56,8 +57,8 @@ async def converse(
         ids=list(answer.ids),
         score=answer.score,
         now=now,
+        user=user,  # the state travels with the log row
     )
-    state.keep(user, answer.context)
     return answer
 
 
