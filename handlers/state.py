@@ -7,8 +7,10 @@ The rules, the same on every channel and in ``hoctap ask --conversation``:
   (``HOCTAP_CONVERSATION_MINUTES``, judged on their previous message). Nothing else reads it.
 * **Write.** An answer's ``context`` replaces the state: a typed question (``engine.ask``), a
   button pressed or a menu choice (``engine.render``) alike. The new value is set on the row and
-  goes to the database in the flush that commits the message, so keeping it costs no query of
-  its own; an unchanged state is not written at all. The van's schedule and a commune's stops,
+  goes to the database with the message's own writes: with a typed question's log row (in its
+  INSERT on PostgreSQL, in the same flush on SQLite), otherwise in the commit of the message,
+  where it takes the place of the staff-role query now folded into the upsert. An unchanged
+  state is not written at all. The van's schedule and a commune's stops,
   listed by the menu, become the list just shown; menus that only offer buttons (the main
   menu, the topics, libraries, FAQ questions) leave the state as it is.
 * **An answer without a context keeps the previous state**: a fallback (a misunderstood
