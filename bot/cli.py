@@ -24,6 +24,8 @@ from bot.pack.diff import diff_packs
 from bot.pack.sources import read_source
 from bot.pack.xlsx import UploadError, write_workbook
 from bot.settings import Settings, SettingsError, load_settings
+from bot.understanding import Answer
+from handlers.ask import conversations
 
 T = TypeVar("T")
 
@@ -121,6 +123,12 @@ def ask(
     as_json: Annotated[
         bool, typer.Option("--json", help="Mỗi câu trả lời một dòng JSON.")
     ] = False,
+    conversation: Annotated[
+        bool,
+        typer.Option(
+            "--conversation", help="stdin là các cuộc hội thoại, ngăn cách bằng dòng ---."
+        ),
+    ] = False,
 ) -> None:
     """Trả lời câu hỏi bằng cùng bộ máy mà các kênh chat dùng."""
     _utf8_stdio()
@@ -134,23 +142,31 @@ def ask(
     when = _parse_now(now)
     lines: Iterable[str] = questions if questions else (line.rstrip("\r\n") for line in sys.stdin)
 
+    def show(question: str, answer: Answer) -> None:
+        if as_json:
+            record = {
+                "question": question,
+                "kind": answer.kind,
+                "ids": list(answer.ids),
+                "score": round(answer.score, 4),
+                "text": answer.text,
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            typer.echo(answer.text.replace("\n", " / "))
+        sys.stdout.flush()
+
     async def work(app: App) -> None:
+        def moment() -> dt.datetime:
+            return when.replace(tzinfo=app.tz) if when else app.now()
+
+        if conversation:
+            async for question, answer in conversations(app, lines, moment):
+                show(question, answer)
+            return
         live = await app.require_live()
         for question in lines:
-            moment = when.replace(tzinfo=app.tz) if when else app.now()
-            answer = live.engine.ask(question, moment)
-            if as_json:
-                record = {
-                    "question": question,
-                    "kind": answer.kind,
-                    "ids": list(answer.ids),
-                    "score": round(answer.score, 4),
-                    "text": answer.text,
-                }
-                typer.echo(json.dumps(record, ensure_ascii=False))
-            else:
-                typer.echo(answer.text.replace("\n", " / "))
-            sys.stdout.flush()
+            show(question, live.engine.ask(question, moment()))
 
     clock = FixedClock(when, settings.tz) if when else None
     if content is not None:

@@ -6,6 +6,7 @@ traceback. Nothing here is built at import time: call :func:`load_settings`.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
     retention_days: int = Field(default=180, ge=1, validation_alias="HOCTAP_RETENTION_DAYS")
     flood_per_minute: int = Field(default=20, ge=1, validation_alias="HOCTAP_FLOOD_PER_MINUTE")
+    # A person's conversation state is forgotten after this many quiet minutes.
+    conversation_minutes: float = Field(
+        default=30, gt=0, validation_alias="HOCTAP_CONVERSATION_MINUTES"
+    )
     leader_check_seconds: float = Field(
         default=10.0, gt=0, le=50, validation_alias="HOCTAP_LEADER_CHECK_SECONDS"
     )
@@ -157,6 +162,11 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The database URL with the async driver chosen."""
         return async_database_url(self.database_url)
+
+    @property
+    def conversation_quiet(self) -> dt.timedelta:
+        """How long a person may stay silent before their conversation state is forgotten."""
+        return dt.timedelta(minutes=self.conversation_minutes)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -293,6 +293,9 @@ class UserRow(Base):
     # Flood control: messages counted in the current one-minute window.
     window_start: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
     window_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the conversation remembers (``Context.to_json``): references to pack items, never
+    # the person's text. SQL NULL when there is none; cleared after a quiet period.
+    conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 

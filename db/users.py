@@ -3,55 +3,73 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import case, literal, or_, select
+from sqlalchemy import Table, case, insert, inspect, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from db.models import FeedbackRow, QuestionLogRow, UserRow
+from db.models import FeedbackRow, QuestionLogRow, StaffRow, UserRow
 
 FLOOD_WINDOW = dt.timedelta(minutes=1)
 
 
 async def touch_user(
-    session: AsyncSession, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
-) -> UserRow:
+    session: AsyncSession,
+    *,
+    channel: str,
+    user_id: str,
+    chat_id: str,
+    now: dt.datetime,
+    quiet: dt.timedelta | None = None,
+) -> tuple[UserRow, str | None]:
     """The user's row, created on first contact; ``last_seen``, ``chat_id`` and the message
-    count of the current one-minute window updated.
+    count of the current one-minute window updated; and their staff role (None: a citizen).
 
     One upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``): a person's simultaneous
     messages, handled concurrently or by different instances, never collide, and the window
-    count is incremented by the database, so none is lost.
+    count is incremented by the database, so none is lost. The same statement forgets the
+    conversation state of someone silent for longer than ``quiet`` (judged on the previous
+    ``last_seen``) and returns the staff role from a subquery, so a message costs one statement
+    here whatever it needs of the person.
     """
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     table = UserRow.__table__.c
     new_window = or_(table.window_start.is_(None), table.window_start <= now - FLOOD_WINDOW)
+    updates: dict[str, Any] = {
+        "last_seen": now,
+        "chat_id": chat_id,
+        "window_start": case(
+            (new_window, literal(now, table.window_start.type)), else_=table.window_start
+        ),
+        "window_count": case((new_window, 1), else_=table.window_count + 1),
+    }
+    if quiet is not None:
+        updates["conversation"] = case(
+            (table.last_seen <= now - quiet, null()), else_=table.conversation
+        )
+    role = (
+        select(StaffRow.role)
+        .where(StaffRow.channel == channel, StaffRow.user_id == user_id)
+        .scalar_subquery()
+        .label("staff_role")
+    )
     stmt = (
         insert(UserRow)
         .values(
             channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
             window_start=now, window_count=1,
         )
-        .on_conflict_do_update(
-            index_elements=["channel", "user_id"],
-            set_={
-                "last_seen": now,
-                "chat_id": chat_id,
-                "window_start": case(
-                    (new_window, literal(now, table.window_start.type)),
-                    else_=table.window_start,
-                ),
-                "window_count": case((new_window, 1), else_=table.window_count + 1),
-            },
-        )
-        .returning(UserRow)
+        .on_conflict_do_update(index_elements=["channel", "user_id"], set_=updates)
+        .returning(UserRow, role)
     )  # fmt: skip
-    row = await session.scalar(
-        select(UserRow).from_statement(stmt).execution_options(populate_existing=True)
+    result = await session.execute(
+        select(UserRow, role).from_statement(stmt).execution_options(populate_existing=True)
     )
-    assert row is not None
-    return row
+    row, staff_role = result.one()
+    return row, staff_role
 
 
 def flood_state(user: UserRow, limit: int) -> str:
@@ -79,11 +97,25 @@ async def log_question(
     ids: list[str],
     score: float,
     now: dt.datetime,
+    user: UserRow | None = None,
 ) -> None:
-    """Keep a free-text question and how it was answered (for the unanswered inbox)."""
-    session.add(
-        QuestionLogRow(
-            user_pk=user_pk, channel=channel, at=now, text=text[:1000], kind=kind, ids=ids,
-            score=score,
-        )
-    )  # fmt: skip
+    """Keep a free-text question and how it was answered (for the unanswered inbox).
+
+    With ``user`` whose conversation state was just changed, the change travels with the log
+    row: on PostgreSQL in the same statement (``WITH … UPDATE users … INSERT INTO
+    question_log``), elsewhere in the same flush, so keeping the state costs no round trip.
+    """
+    values = {
+        "user_pk": user_pk, "channel": channel, "at": now, "text": text[:1000], "kind": kind,
+        "ids": ids, "score": score,
+    }  # fmt: skip
+    changed = user is not None and inspect(user).attrs.conversation.history.has_changes()
+    if user is None or not changed or session.get_bind().dialect.name != "postgresql":
+        session.add(QuestionLogRow(**values))
+        return
+    state = user.conversation
+    set_committed_value(user, "conversation", state)  # written below, not by the next flush
+    users, log = cast(Table, UserRow.__table__), cast(Table, QuestionLogRow.__table__)
+    kept = update(users).where(users.c.id == user.id).values(conversation=state).cte("kept")
+    # Column defaults are not applied to an INSERT carrying a CTE: give every value.
+    await session.execute(insert(log).values(**values, disliked=False).add_cte(kept))

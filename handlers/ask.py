@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from bot.understanding import Answer
-from db.users import log_question
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.understanding import Answer, Engine
+from db.models import UserRow
+from db.users import log_question, touch_user
+from handlers import state
 from handlers.context import Ctx, button
 from handlers.menu import feedback_row, main_buttons
 from handlers.types import Button, Reply
 
 LOGGED_KINDS = {"fallback", "clarify"}
+SEPARATOR = "---"
 
 
 def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
@@ -22,17 +31,81 @@ def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
     return Reply(answer.text, buttons=tuple(rows))
 
 
-async def free_text(ctx: Ctx, text: str) -> list[Reply]:
-    """Answer a typed question and log it (every question, so staff can see what is asked)."""
-    answer = ctx.live.engine.ask(text, ctx.now)
+async def converse(
+    session: AsyncSession,
+    user: UserRow,
+    engine: Engine,
+    text: str,
+    now: dt.datetime,
+    *,
+    channel: str,
+) -> Answer:
+    """Answer one typed message in the person's conversation: read it in their state, log it
+    (every question, so staff can see what is asked) and keep the state for the next one.
+
+    The one path from a typed message to an answer, for every channel and for ``hoctap ask
+    --conversation``; the rules of the state are in :mod:`handlers.state`.
+    """
+    answer = engine.ask(text, now, state.current(user))
+    state.keep(user, answer.context)
     await log_question(
-        ctx.session,
-        user_pk=ctx.user.id,
-        channel=ctx.incoming.channel,
+        session,
+        user_pk=user.id,
+        channel=channel,
         text=text,
         kind=answer.kind,
         ids=list(answer.ids),
         score=answer.score,
-        now=ctx.now,
+        now=now,
+        user=user,  # the state travels with the log row
+    )
+    return answer
+
+
+async def free_text(ctx: Ctx, text: str) -> list[Reply]:
+    """Answer a typed question."""
+    answer = await converse(
+        ctx.session, ctx.user, ctx.live.engine, text, ctx.now, channel=ctx.incoming.channel
     )
     return [answer_reply(ctx, answer)]
+
+
+async def conversations(
+    app: App, lines: Iterable[str], clock: Callable[[], dt.datetime]
+) -> AsyncIterator[tuple[str, Answer]]:
+    """``hoctap ask --conversation``: each line answered as a citizen's message on a channel.
+
+    Lines are one citizen's messages in order; a line ``---`` ends a conversation (and gets no
+    answer). Every conversation is a new person, whose messages go through the user upsert and
+    :func:`converse` exactly as a chat message does, in a transaction rolled back at its end:
+    an answer relies on the earlier lines of its own conversation and on nothing else, and
+    the database (even a real one) keeps nothing of it.
+    """
+    live = await app.require_live()
+    number = 0
+    session: AsyncSession | None = None
+    try:
+        for line in lines:
+            if line.strip() == SEPARATOR:
+                if session is not None:
+                    await session.rollback()
+                    await session.close()
+                    session = None
+                number += 1
+                continue
+            if session is None:
+                session = app.sessions()
+            now = clock()
+            user, _ = await touch_user(
+                session,
+                channel="terminal",
+                user_id=f"ask-conversation-{number}",
+                chat_id=f"ask-conversation-{number}",
+                now=now,
+                quiet=app.settings.conversation_quiet,
+            )
+            yield line, await converse(session, user, live.engine, line, now, channel="terminal")
+    finally:
+        if session is not None:
+            await session.rollback()
+            await session.close()

@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
-from db.staff import mark_disliked, role_of
+from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
-from handlers import ask, menu, places, privacy, staff, subscriptions
+from handlers import ask, menu, places, privacy, staff, state, subscriptions
 from handlers.context import Ctx, resolve
 from handlers.texts import t
 from handlers.types import Button, Incoming, Reply
@@ -136,6 +136,7 @@ async def _button(ctx: Ctx) -> list[Reply]:
         answer = ctx.live.engine.render(data, ctx.now)
         if answer.kind == "fallback":
             return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+        state.keep(ctx.user, answer.context)  # a pressed item is what was "just shown"
         # Browsing edits the menu message; an answer picked from a clarify list is new.
         return [menu.item_reply(ctx, data, answer, edit=head in ("topic", "library", "course"))]
     return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
@@ -203,14 +204,16 @@ async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
     live = await app.require_live()
     now = app.now()
     async with app.sessions.begin() as session:
-        user = await touch_user(
+        user, role = await touch_user(
             session,
             channel=incoming.channel,
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
             now=now,
+            quiet=app.settings.conversation_quiet,
         )
-        role = await role_of(session, incoming.channel, incoming.user_id, app.settings.staff_ids)
+        if f"{incoming.channel}:{incoming.user_id}" in app.settings.staff_ids:
+            role = "admin"  # the settings' initial staff (see db.staff.role_of)
         ctx = Ctx(
             app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
         )

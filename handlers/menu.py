@@ -6,8 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot.pack import visits
-from bot.understanding import Answer
-from handlers import subscriptions
+from bot.understanding import Answer, Context
+from handlers import state, subscriptions
 from handlers.context import Ctx, button, slugify
 from handlers.types import Button, Reply
 
@@ -48,6 +48,7 @@ async def start(ctx: Ctx) -> list[Reply]:
     text = (
         ctx.t("welcome", name=info.name, org=info.organisation) + "\n\n" + ctx.t("privacy_short")
     )
+    state.forget(ctx.user)  # a fresh start: nothing said before carries over
     return [Reply(text, buttons=main_buttons(ctx))]
 
 
@@ -78,10 +79,11 @@ async def libraries(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     return [Reply(ctx.t("pick_library"), buttons=(*_rows(items), _nav(ctx, None)), edit=edit)]
 
 
-def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str]]:
-    """(date, time, place, commune) of every van visit not yet over in the next ``days`` days."""
+def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str, str]]:
+    """(date, time, place, commune, stop id) of every van visit not yet over in the next
+    ``days`` days."""
     return [
-        (day, stop.time, stop.place, stop.commune)
+        (day, stop.time, stop.place, stop.commune, stop.id)
         for day, stop in visits.upcoming(ctx.pack.stops, _local(ctx), days)
     ]
 
@@ -94,6 +96,13 @@ def _local(ctx: Ctx) -> dt.datetime:
     return now
 
 
+def _shown_stops(ctx: Ctx, ids: list[str], slots: dict[str, str]) -> None:
+    """The van's stops just listed become the conversation state, in the order shown."""
+    unique = tuple(dict.fromkeys(ids))
+    if unique:
+        state.keep(ctx.user, Context("mobile_stops", unique, slots, ctx.now))
+
+
 async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     """The van's next visits and one button per commune."""
     visits = _visits(ctx, VAN_DAYS)
@@ -101,8 +110,9 @@ async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
         return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
     lines = [
         f"• {day_label(d, ctx.lang)}, {time}: {place} ({commune})"
-        for d, time, place, commune in visits[:8]
+        for d, time, place, commune, _ in visits[:8]
     ]
+    _shown_stops(ctx, [stop_id for *_, stop_id in visits[:8]], {})
     communes = sorted({s.commune for s in ctx.pack.stops})
     items = [button(c, f"v:{slugify(c)}") for c in communes]
     text = ctx.t("pick_commune", schedule="\n".join(lines))
@@ -115,7 +125,14 @@ async def commune(ctx: Ctx, slug: str) -> list[Reply]:
     if not stops:
         return [Reply(ctx.t("stale_button"), buttons=(_nav(ctx, "m:van"),), edit=True)]
     parts = [ctx.t("commune_visits", commune=stops[0].commune)]
-    parts += [ctx.live.engine.render(f"stop:{s.id}", ctx.now).text for s in stops]
+    answers = [ctx.live.engine.render(f"stop:{s.id}", ctx.now) for s in stops]
+    parts += [a.text for a in answers]
+    if len(answers) == 1:
+        state.keep(ctx.user, answers[0].context)
+    else:
+        first = answers[0].context
+        slots = {**(first.slots if first else {}), "commune": stops[0].commune}
+        _shown_stops(ctx, [s.id for s in stops], slots)
     return [Reply("\n\n".join(parts), buttons=(_nav(ctx, "m:van"),), edit=True)]
 
 

@@ -19,6 +19,7 @@ from db.models import Base, QuestionLogRow
 from handlers import dispatch
 from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
+from tests.conversation_helpers import stored
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 USER = "987654321"
@@ -68,7 +69,9 @@ async def _scan(app: App, user_pk: int) -> list[str]:
                     )
                     if n:
                         found.append(f"{table.name}.{column.name}")
-                if any(fk.column.table.name == "users" for fk in column.foreign_keys):
+                if any(fk.column.table.name == "users" for fk in column.foreign_keys) or (
+                    table.name == "users" and column.name == "id"  # the row and its state
+                ):
                     n = await s.scalar(
                         text(f'SELECT COUNT(*) FROM "{table.name}" WHERE "{column.name}" = :v'),
                         {"v": user_pk},
@@ -98,6 +101,7 @@ async def test_erase_everything_linked_to_the_person(app: App) -> None:
         user_pk = await s.scalar(text("SELECT id FROM users WHERE user_id = :u"), {"u": USER})
     assert user_pk is not None
     assert len(await _scan(app, user_pk)) >= 4  # users, question log, feedback, subscriptions…
+    assert await stored(app, "telegram", USER) is not None  # the conversation state
 
     ask = await one(app, msg(command="xoadulieu"))
     assert [b.data for b in ask.flat_buttons] == ["pv:erase", "pv:keep"]
@@ -108,6 +112,7 @@ async def test_erase_everything_linked_to_the_person(app: App) -> None:
     assert "đăng ký nhận thông báo" in done.text and "lời nhắc" in done.text
 
     assert await _scan(app, user_pk) == []
+    assert await stored(app, "telegram", USER) is None
     async with app.sessions() as s:
         texts = (await s.scalars(select(QuestionLogRow.text))).all()
         other = await s.scalar(text("SELECT COUNT(*) FROM users WHERE user_id = '555'"))

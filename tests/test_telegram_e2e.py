@@ -18,6 +18,8 @@ from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import COMMANDS
 from bot.settings import Settings
 from handlers.types import Button, Incoming, Reply
+from tests.conversation_helpers import Recorder as EngineRecorder
+from tests.conversation_helpers import same, stored
 from tests.fakes.telegram import FakeTelegram, Fault, bot_settings, polling_bot, running_app
 
 UID = 4242
@@ -132,6 +134,43 @@ async def test_question_without_diacritics_gets_opening_hours(bot: FakeTelegram)
     assert "Thư viện tỉnh" in reply["text"]
     # answered in milliseconds: a "typing…" action would only cost a request
     assert not bot.actions
+
+
+async def test_three_turn_conversation_keeps_its_state(
+    bot: FakeTelegram, env: tuple[Settings, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each message is read in what the last answer left, kept with the person in the database."""
+    _, app = env
+    seen = EngineRecorder(monkeypatch)
+    hours = await say(bot, "thư viện tỉnh mở cửa mấy giờ")
+    assert "07:30" in hours["text"]
+    after_hours = await stored(app, "telegram", str(UID))
+    assert after_hours is not None and after_hours.ids == ("thu-vien-tinh",)
+    await say(bot, "thế còn chủ nhật?")
+    await say(bot, "các lớp tin học")
+    assert [t.question for t in seen.turns] == [
+        "thư viện tỉnh mở cửa mấy giờ", "thế còn chủ nhật?", "các lớp tin học",
+    ]  # fmt: skip
+    assert same(seen.turns[1].given, after_hours)
+    kept = seen.check_chain()
+    assert kept is not None and kept.kind == "courses"
+    assert same(await stored(app, "telegram", str(UID)), kept)
+
+
+async def test_a_follow_up_after_pressing_a_button(
+    bot: FakeTelegram, env: tuple[Settings, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, app = env
+    seen = EngineRecorder(monkeypatch)
+    menu = await say(bot, "/giomocua")
+    await press(bot, menu, "library:thu-vien-tinh")
+    shown = await stored(app, "telegram", str(UID))
+    assert shown is not None and shown.kind == "library_hours"
+    assert shown.ids == ("thu-vien-tinh",)
+    await say(bot, "thế còn chủ nhật?")
+    assert same(seen.turns[-1].given, shown)
+    await say(bot, "/start")
+    assert await stored(app, "telegram", str(UID)) is None
 
 
 async def test_slow_answer_shows_typing_first(

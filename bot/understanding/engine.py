@@ -292,14 +292,18 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         Its ``context`` is set exactly as for a typed question about the same item.
         """
         try:
-            local = self.local(now)
-            answer = self._with_context(self._render(ref, local), ref, None, local)
+            answer = self.render_local(ref, self.local(now))
         except Exception:
             log.exception("engine failed rendering %r", ref)
             if self.raise_errors:
                 raise
             answer = self.fallback()
         return remember(answer, now)
+
+    def render_local(self, ref: str, now: dt.datetime) -> Answer:
+        """The answer for one item at a pack-local moment, with its context (inside the engine;
+        channels call :meth:`render`)."""
+        return self._with_context(self._render(ref, now), ref, None, now)
 
     def _with_context(
         self,

@@ -182,7 +182,7 @@ def resolve(
         rest = (text[:a] + " " + text[b:]).strip(" ,.?")
         chosen = refs[k]
         if not rest or not engine.parse(rest, now.date()).content:
-            return engine.render(chosen, now)
+            return engine.render_local(chosen, now)
         answer = engine.ask_alone(f"{_item_phrase(engine, chosen, context)} {rest}", now)
         return _prefer(engine, answer, chosen, now)
     # 'cái ở Tân Hội', 'lớp ở Cam Lộ mấy giờ': the one item of the list at the place named.
@@ -204,6 +204,8 @@ def resolve(
     same_family = bool(family and family in own)
     if confident and own_words and not marked:
         return None  # a complete new question: a change of subject
+    if alone.kind == "fallback" and own_words and not marked:
+        return None  # words of its own the engine does not know: not a guess from context
     if confident and own_words and corrected is not None and not same_family:
         return None  # a correction that names what it means on its own
     if own_words > VAGUE_WORDS and not marked and alone.kind != "fallback":
@@ -313,7 +315,7 @@ def _prefer(engine: Engine, answer: Answer, ref: str, now: dt.datetime) -> Answe
         and item in answer.ids
         and ref.startswith(("course:", "library:", "center:"))
     ):
-        return engine.render(ref, now)
+        return engine.render_local(ref, now)
     return answer
 
 

@@ -345,7 +345,7 @@ class Intents:
                 missing := self._subject_missing(q, top)
             ):
                 # 'lớp tiếng Hàn' with only English classes near: no such class, said plainly.
-                near = plans.get(top) or self.render(top, now)
+                near = plans.get(top) or self.render_local(top, now)
                 none = self._none_like(missing, near)
                 none = Answer(none.kind, none.ids, round(decision.best.score, 3), none.text)
                 return self._with_context(none, top, q, now)
@@ -353,7 +353,7 @@ class Intents:
                 self._clarify(decision.suggestions, decision.best.score), "", q, now
             )
         best = decision.best
-        answer = plans.get(best.ref) or self.render(best.ref, now)
+        answer = plans.get(best.ref) or self.render_local(best.ref, now)
         if best.ref.startswith("@") and best.kind in ("greeting", "thanks", "help"):
             answer = self._small_talk(best.kind)
         missing = None
@@ -369,7 +369,7 @@ class Intents:
         if sure and asks and not which and answer.kind == "courses" and not q.when and not q.part:
             # 'lớp dệt vải lanh học mấy giờ': one class clearly meant and a detail asked — that
             # class's own answer, not its topic's list.
-            card = self.render(focus, now)
+            card = self.render_local(focus, now)
             answer = Answer(card.kind, card.ids, answer.score, card.text, card.choices)
             return self._with_context(answer, focus, q, now, center_ids)
         return self._with_context(answer, best.ref, q, now, center_ids, focus)
