@@ -18,6 +18,7 @@ import typer
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.logs import configure_logging, protect
 from bot.notify.cli import broadcasts
 from bot.pack import PackError, dump_pack, load_pack
 from bot.pack.diff import diff_packs
@@ -178,8 +179,8 @@ def run(
     """Chạy bot: có token thì trên Telegram/Zalo; không có thì trò chuyện trong terminal."""
     _utf8_stdio()
     settings = _settings()
-    logging.getLogger().setLevel(settings.log_level.upper())
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
+    protect(settings)
     if not settings.any_channel:
         from bot.channels.terminal import chat
 
@@ -452,8 +453,7 @@ def stats(
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(logging.WARNING)
     cli()
 
 

@@ -25,6 +25,8 @@ from bot.channels.telegram_sender import TelegramSender
 from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
 from bot.delivery import Sender
 from bot.leader import Leadership
+from bot.logs import install as install_redaction
+from bot.logs import protect
 from bot.notify import start_notifications
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
@@ -100,6 +102,7 @@ async def run_bot(
             "HOCTAP_WEBHOOK_SECRET is not set: generated one for this run; set it when "
             "several instances share the webhook"
         )
+    protect(settings)  # the token, webhook secrets and Zalo keys never reach a log line
     app = build_app(settings)
     await app.prepare()
     telegram: TelegramApp | None = None
@@ -157,6 +160,7 @@ async def _serve_webhooks(
     extra = zalo_routes(app, settings) if zalo is not None else []
     web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
     server = _Server(uvicorn.Config(web, host=host, port=port, lifespan="off", log_level="info"))
+    install_redaction()  # uvicorn has just configured handlers of its own
     if telegram is not None:
         if not settings.webhook_url:
             raise ValueError("HOCTAP_WEBHOOK_URL is required with --webhook")
