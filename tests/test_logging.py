@@ -127,6 +127,16 @@ async def test_sql_parameters_never_appear_in_errors(database_url: str) -> None:
     assert CITIZEN_TEXTS[0] not in str(caught.value)
 
 
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), 20)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
 def _update(update_id: int, body: str) -> dict[str, Any]:
     user = {"id": UID, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
     message: dict[str, Any] = {
@@ -141,82 +151,98 @@ def _update(update_id: int, body: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": message}
 
 
-@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
-async def test_a_real_run_logs_no_secret(tmp_path: Path, level: str) -> None:
+ZALO_UPDATE = {
+    "event_name": "message.text.received",
+    "message": {
+        "from": {"id": "z1", "display_name": "Mai", "is_bot": False},
+        "chat": {"id": "z1", "chat_type": "PRIVATE"},
+        "message_id": "m0001",
+        "date": 1795000000000,
+        "text": ZALO_TEXT,
+    },
+}
+
+
+async def _talk_by_webhook(
+    fake: FakeTelegram, port: int, proc: asyncio.subprocess.Process, log_path: Path
+) -> None:
+    """Citizens write through both webhooks (Telegram's answers go to the fake)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        for _ in range(750):
+            if proc.returncode is not None:
+                raise AssertionError(f"the bot exited with {proc.returncode}; see {log_path}")
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.02)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        for n, body in enumerate(["/start", *CITIZEN_TEXTS], start=1):
+            before = len(fake.sent_to(UID))
+            sent = await http.post(
+                "/telegram", content=json.dumps(_update(n, body)), headers=headers
+            )
+            assert sent.status_code == 200
+            await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)
+        answered = await http.post(
+            "/zalo/bot",
+            content=json.dumps(ZALO_UPDATE),
+            headers={"X-Bot-Api-Secret-Token": ZALO_SECRET},
+        )
+        assert answered.status_code == 200
+        await asyncio.sleep(1.0)  # its reply fails against the dead Zalo server: logged
+
+
+async def _talk_by_polling(fake: FakeTelegram) -> None:
+    for body in ["/start", *CITIZEN_TEXTS]:
+        before = len(fake.sent_to(UID))
+        fake.user_text(UID, body)
+        await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)
+    await asyncio.sleep(1.5)  # a few more long polls, each with the token in its URL
+
+
+@pytest.mark.parametrize(
+    ("level", "mode"), [("INFO", "webhook"), ("DEBUG", "webhook"), ("INFO", "polling")]
+)
+async def test_a_real_run_logs_no_secret(tmp_path: Path, level: str, mode: str) -> None:
     port = free_port()
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("HOCTAP_", "TELEGRAM_", "ZALO_"))
+        },
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "HOCTAP_WEBHOOK_URL": "https://bot.example.org/hook",
+        "HOCTAP_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "ZALO_BOT_TOKEN": ZALO_TOKEN,
+        "ZALO_BOT_WEBHOOK_SECRET": ZALO_SECRET,
+        "ZALO_BOT_API_BASE_URL": "http://127.0.0.1:9",  # nobody listens: every call fails
+        "HOCTAP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "HOCTAP_CONTENT_DIR": str(DEV_PACK),
+    }
+    if level != "INFO":
+        env["HOCTAP_LOG_LEVEL"] = level  # else the default level
+    log_path = tmp_path / "run.log"
     async with FakeTelegram(token=TOKEN) as fake:
-        env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("HOCTAP_", "TELEGRAM_", "ZALO_"))
-            },
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-            "HOCTAP_WEBHOOK_URL": "https://bot.example.org/hook",
-            "HOCTAP_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "ZALO_BOT_TOKEN": ZALO_TOKEN,
-            "ZALO_BOT_WEBHOOK_SECRET": ZALO_SECRET,
-            "ZALO_BOT_API_BASE_URL": "http://127.0.0.1:9",  # nobody listens: replies fail
-            "HOCTAP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "HOCTAP_CONTENT_DIR": str(DEV_PACK),
-            "HOCTAP_LOG_LEVEL": level,
-        }
-        if level == "INFO":
-            del env["HOCTAP_LOG_LEVEL"]  # the default level
-        log_path = tmp_path / "run.log"
+        env["TELEGRAM_API_BASE_URL"] = fake.base_url
+        args = ["--webhook", "--port", str(port)] if mode == "webhook" else []
         with log_path.open("wb") as sink:
             proc = await asyncio.create_subprocess_exec(
-                str(HOCTAP), "run", "--webhook", "--port", str(port),
-                env=env, cwd=tmp_path, stdout=sink, stderr=sink,
-            )  # fmt: skip
+                str(HOCTAP), "run", *args, env=env, cwd=tmp_path, stdout=sink, stderr=sink
+            )
             try:
-                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                    for _ in range(750):
-                        if proc.returncode is not None:
-                            raise AssertionError(log_path.read_text(errors="replace")[-3000:])
-                        try:
-                            if (await http.get("/healthz")).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await asyncio.sleep(0.02)
-                    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-                    for n, body in enumerate(["/start", *CITIZEN_TEXTS], start=1):
-                        before = len(fake.sent_to(UID))
-                        sent = await http.post(
-                            "/telegram", content=json.dumps(_update(n, body)), headers=headers
-                        )
-                        assert sent.status_code == 200
-                        await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b)
-                    zalo = {
-                        "event_name": "message.text.received",
-                        "message": {
-                            "from": {"id": "z1", "display_name": "Mai", "is_bot": False},
-                            "chat": {"id": "z1", "chat_type": "PRIVATE"},
-                            "message_id": "m0001",
-                            "date": 1795000000000,
-                            "text": ZALO_TEXT,
-                        },
-                    }
-                    answered = await http.post(
-                        "/zalo/bot",
-                        content=json.dumps(zalo),
-                        headers={"X-Bot-Api-Secret-Token": ZALO_SECRET},
-                    )
-                    assert answered.status_code == 200
-                    await asyncio.sleep(1.0)  # its reply fails against the dead Zalo server
+                if mode == "webhook":
+                    await _talk_by_webhook(fake, port, proc, log_path)
+                else:
+                    await _talk_by_polling(fake)
             finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(proc.wait(), 20)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
+                await _stop(proc)
     written = log_path.read_text(encoding="utf-8", errors="replace")
-    assert "POST /telegram HTTP/1.1" in written  # the access log was written, and formatted
     assert "Logging error" not in written
-    assert "Traceback" not in written or level == "DEBUG"
+    if mode == "webhook":
+        assert "POST /telegram HTTP/1.1" in written  # the access log was written, formatted
     for secret in (TOKEN, TOKEN.split(":")[1], WEBHOOK_SECRET, ZALO_TOKEN, ZALO_SECRET):
         assert secret not in written, f"{secret[:6]}… leaked at {level}"
     if level == "INFO":
