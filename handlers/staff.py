@@ -21,6 +21,7 @@ from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
+from db.retention import record_provenance
 from handlers import announce
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
@@ -253,7 +254,11 @@ async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
         update={"faq": [updated if f.id == faq.id else f for f in ctx.pack.faq]}
     )
     version = await _apply(ctx, pack, source="inbox", note=f"Thêm cách hỏi cho {faq.id}")
-    await staff_db.close_questions(ctx.session, group["rows"], "resolved")  # type: ignore[arg-type]
+    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    await record_provenance(
+        ctx.session, faq=faq.id, kind="alternate", texts=added, question_ids=rows, now=ctx.now
+    )  # whose wordings these are: erasing their data removes them again
+    await staff_db.close_questions(ctx.session, rows, "resolved")
     return [Reply(f"✅ Đã thêm {len(added)} cách hỏi vào “{faq.question}” (phiên bản {version}).")]
 
 
@@ -274,9 +279,9 @@ async def _ignore(ctx: Ctx, index: int) -> list[Reply]:
     if group is None:
         return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
     await staff_db.close_questions(ctx.session, group["rows"], "ignored")  # type: ignore[arg-type]
-    await staff_db.audit(
-        ctx.session, actor(ctx), "inbox.ignore", {"texts": group["texts"]}, now=ctx.now
-    )
+    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    detail = {"questions": rows, "count": len(rows)}  # ids only: no citizen's text in the audit
+    await staff_db.audit(ctx.session, actor(ctx), "inbox.ignore", detail, now=ctx.now)
     return [Reply("Đã bỏ qua nhóm câu hỏi này.", edit=True)]
 
 
@@ -301,7 +306,12 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     entry = Faq(id=faq_id, question=question, alternates=texts[1:], answer=text)
     pack = ctx.pack.model_copy(update={"faq": [*ctx.pack.faq, entry]})
     version = await _apply(ctx, pack, source="inbox", note=f"Hỏi đáp mới {faq_id}")
-    await staff_db.close_questions(ctx.session, dialog.data.get("rows", []), "resolved")
+    rows = [int(r) for r in dialog.data.get("rows", [])]
+    for kind, adopted in (("question", [question]), ("alternate", texts[1:])):
+        await record_provenance(
+            ctx.session, faq=faq_id, kind=kind, texts=adopted, question_ids=rows, now=ctx.now
+        )
+    await staff_db.close_questions(ctx.session, rows, "resolved")
     return [
         Reply(f"✅ Đã thêm hỏi đáp “{question}” (phiên bản {version}). Bot trả lời được ngay.")
     ]

@@ -320,9 +320,11 @@ async def on_withdraw(app: App, channel: str, user_id: str) -> None:
         user = await session.scalar(
             select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
         )
-        if user is not None:
-            counts = await erase_user(session, user)
-            log.info("%s: data withdrawal: erased %s", channel, counts)
+        counts = await erase_user(session, user, now=app.now()) if user is not None else {}
+    if counts:
+        log.info("%s: data withdrawal: erased %s", channel, counts)
+    if "faq_alternates" in counts:  # their wordings left the live content
+        await app.refresh(force=True)
 
 
 # --- workers ---------------------------------------------------------------------------------

@@ -3,14 +3,15 @@
 The digest (yesterday's figures and the open unanswered groups) goes to every staff member
 who has talked to the bot, through the outbox, once a day at ``HOCTAP_DIGEST_AT`` (local).
 It is made by the scheduler's tick, so a digest that fell due while the bot was down is sent
-when it comes back. Logged questions older than ``HOCTAP_RETENTION_DAYS`` are deleted daily.
+when it comes back. Logged questions older than ``HOCTAP_RETENTION_DAYS`` are deleted daily,
+with every copy of them (:func:`db.retention.purge_expired`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import stats
@@ -18,7 +19,8 @@ from bot.app import App
 from bot.inbox import group_questions
 from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
 from db import staff as staff_db
-from db.models import QuestionLogRow, StaffRow, UserRow
+from db.models import StaffRow, UserRow
+from db.retention import purge_expired
 
 
 async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> list[Recipient]:
@@ -76,9 +78,14 @@ async def make_digest(app: App, at: dt.time) -> bool:
     return made is not None
 
 
-async def purge_old_questions(app: App) -> int:
-    """Delete logged questions older than the retention period; return how many."""
+async def purge_expired_texts(app: App) -> dict[str, int]:
+    """Delete or de-link every copy of citizens' text older than the retention period (logged
+    questions, digests quoting them, staff dialogs, provenance links, old audit quotes)."""
     cutoff = app.now() - dt.timedelta(days=app.settings.retention_days)
     async with app.sessions.begin() as session:
-        result = await session.execute(delete(QuestionLogRow).where(QuestionLogRow.at < cutoff))
-    return int(getattr(result, "rowcount", 0) or 0)
+        return await purge_expired(session, cutoff)
+
+
+async def purge_old_questions(app: App) -> int:
+    """:func:`purge_expired_texts`; returns how many logged questions were deleted."""
+    return (await purge_expired_texts(app)).get("question_log", 0)
