@@ -70,12 +70,14 @@ async def staff_members(ctx: Ctx) -> list[Reply]:
     """/nhanvien [them KÊNH:MÃ admin|editor | xoa KÊNH:MÃ] (admins only)."""
     if ctx.role != "admin":
         return [Reply("Chỉ quản trị viên được quản lý cán bộ.")]
-    args = [a.lower() for a in ctx.incoming.args]
+    args = list(ctx.incoming.args)  # ids keep their case (Zalo's may have letters)
+    if args:
+        args[0] = args[0].lower()
     try:
         if len(args) >= 2 and args[0] in ("them", "thêm", "add"):
-            role = args[2] if len(args) > 2 else "editor"
-            await staff_db.set_staff(ctx.session, args[1], role, by=actor(ctx), now=ctx.now)
-            return [Reply(f"Đã thêm {args[1]} với vai trò {role}.")]
+            role = args[2].lower() if len(args) > 2 else "editor"
+            row = await staff_db.set_staff(ctx.session, args[1], role, by=actor(ctx), now=ctx.now)
+            return [Reply(f"Đã thêm {row.channel}:{row.user_id} với vai trò {role}.")]
         if len(args) >= 2 and args[0] in ("xoa", "xóa", "remove"):
             if args[1] == actor(ctx):
                 return [Reply("Bạn không thể tự xóa mình.")]

@@ -238,3 +238,23 @@ async def test_staff_matrix_by_role(app: App, user: str, name: str, allowed: boo
         assert reply.text != helped.text
     else:
         assert reply.text == helped.text or "Chỉ quản trị viên" in reply.text
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["foo:bar", "telegram:abc", "telegram:", "zalo:123", "telegram:-100123", "x:1", "a:b:c"],
+)
+async def test_staff_key_that_no_channel_could_send_is_refused_politely(
+    app: App, key: str
+) -> None:
+    refused = await one(app, cmd(ADMIN, "nhanvien", "them", key))
+    assert "ví dụ telegram:123456" in refused.text and "Đã thêm" not in refused.text
+    async with app.sessions() as s:
+        assert [r.user_id for r in await staff_db.list_staff(s)] == [EDITOR]
+
+
+async def test_staff_keys_keep_the_case_of_their_id(app: App) -> None:
+    added = await one(app, cmd(ADMIN, "nhanvien", "THEM", "Zalo_Bot:AbC123", "ADMIN"))
+    assert "Đã thêm zalo_bot:AbC123 với vai trò admin" in added.text
+    async with app.sessions() as s:
+        assert await staff_db.role_of(s, "zalo_bot", "AbC123") == "admin"
