@@ -11,6 +11,7 @@ Functions take a session and never commit.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +24,16 @@ from db.models_notify import BroadcastRow
 from db.models_privacy import TextProvenanceRow, text_hash
 
 REMOVED = "[đã xóa]"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 DIGEST_LINE_REMOVED = "• (một câu hỏi đã được xóa theo yêu cầu của người hỏi)"
+
+
+def printable(text: str) -> str:
+    """A citizen's text fit for content and spreadsheets: control characters (which Excel
+    files cannot hold) become spaces, runs of spaces one."""
+    if not CONTROL.search(text):
+        return text
+    return re.sub(r" {2,}", " ", CONTROL.sub(" ", text)).strip()
 
 
 def scrub(value: Any, texts: set[str]) -> tuple[Any, bool]:
@@ -67,14 +77,18 @@ async def record_provenance(
     now: dt.datetime,
 ) -> None:
     """Remember that ``texts`` entered the content for ``faq``, and whose questions they were."""
-    wanted = {t.strip() for t in texts if t.strip()}
+    wanted = {t.strip() for t in texts if t.strip()}  # as adopted (see :func:`printable`)
     ids = list(question_ids)
     if not wanted or not ids:
         return
     rows = await session.execute(
         select(QuestionLogRow.text, QuestionLogRow.user_pk).where(QuestionLogRow.id.in_(ids))
     )
-    pairs = {(t.strip(), pk) for t, pk in rows if t and t.strip() in wanted and pk is not None}
+    pairs = {
+        (printable(t.strip()), pk)
+        for t, pk in rows
+        if t and printable(t.strip()) in wanted and pk is not None
+    }
     for text, pk in sorted(pairs):
         session.add(
             TextProvenanceRow(text_hash=text_hash(text), faq=faq, kind=kind, user_pk=pk, at=now)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from openpyxl.utils.exceptions import IllegalCharacterError
 from rapidfuzz import fuzz, process
 
 from bot import stats
@@ -21,7 +23,7 @@ from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
-from db.retention import record_provenance
+from db.retention import printable, record_provenance
 from handlers import announce
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
@@ -110,9 +112,28 @@ async def versions(ctx: Ctx) -> list[Reply]:
     return [Reply("\n".join(lines), buttons=tuple(buttons[:6]))]
 
 
+def _printable_pack(pack: Pack) -> Pack:
+    """``pack`` with control characters removed from every text (for content added before
+    adopted wordings were cleaned)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return printable(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    return Pack.model_validate(clean(pack.model_dump()))
+
+
 async def export(ctx: Ctx) -> list[Reply]:
     """/xuat: the live content as a spreadsheet."""
-    data = write_workbook(ctx.pack)
+    try:
+        data = write_workbook(ctx.pack)
+    except IllegalCharacterError:
+        data = write_workbook(_printable_pack(ctx.pack))
     name = f"noi-dung-phien-ban-{ctx.live.version}.xlsx"
     text = f"Nội dung phiên bản {ctx.live.version}. Sửa rồi gửi lại tệp này để cập nhật."
     return [Reply(text, attachment=Attachment(name, data, "document"))]
@@ -248,7 +269,7 @@ async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
     faq = ctx.pack.faq_entry(faq_ids[pick])
     if faq is None:
         return [Reply("Câu hỏi đáp này không còn nữa.")]
-    texts = [str(t) for t in group["texts"]]  # type: ignore[attr-defined]
+    texts = [printable(str(t)) for t in group["texts"]]  # type: ignore[attr-defined]
     known = {faq.question, *faq.alternates}
     added = [t for t in texts if t not in known]
     updated = faq.model_copy(update={"alternates": [*faq.alternates, *added]})
@@ -297,7 +318,8 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     )
     if dialog is None:
         return None
-    texts = [str(t) for t in dialog.data.get("texts", [])]
+    texts = [printable(str(t)) for t in dialog.data.get("texts", [])]
+    text = printable(text)
     question = texts[0] if texts else text
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ)
     base = slugify(question)[:50].strip("-") or "hoi-dap"
