@@ -171,3 +171,33 @@ async def test_the_channel_reports_the_chat_type(fake: FakeTelegram, tmp_path: P
         "b": ("group", False, str(GROUP)),
         "c": ("group", False, "-42"),
     }
+
+
+@pytest.mark.parametrize("staff_chat", [None, "telegram:-100555"])
+async def test_the_digest_goes_to_staff_private_chats_or_the_one_staff_chat(
+    fake: FakeTelegram, tmp_path: Path, staff_chat: str | None
+) -> None:
+    import datetime as dt
+
+    from bot.notify.digest import make_digest
+    from db.models_notify import DeliveryRow
+    from handlers import dispatch
+
+    settings = bot_settings(fake, tmp_path, staff_ids=[f"telegram:{ADMIN}"], staff_chat=staff_chat)
+    async with running_app(settings) as application:
+        admin = str(ADMIN)
+        await dispatch(Incoming("telegram", admin, admin, command="start"), application)
+        group = Incoming("telegram", admin, str(GROUP), command="start", chat_type="group")
+        assert PRIVATE_ONLY in (await dispatch(group, application))[0].text
+        assert await make_digest(application, dt.time(0, 0))
+        async with application.sessions() as s:
+            chats = (await s.scalars(select(DeliveryRow.chat_id))).all()
+    assert chats == ([admin] if staff_chat is None else ["-100555"])
+
+
+def test_staff_chat_setting_is_checked() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="HOCTAP_STAFF_CHAT"):
+        load_settings(_env_file=None, staff_chat="-100555")
+    assert load_settings(_env_file=None, staff_chat="telegram:-1").staff_chat == "telegram:-1"

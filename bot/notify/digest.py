@@ -10,6 +10,7 @@ with every copy of them (:func:`db.retention.purge_expired`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,9 @@ from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
 from db import staff as staff_db
 from db.models import StaffRow, UserRow
 from db.retention import purge_expired
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> list[Recipient]:
@@ -36,6 +40,16 @@ async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> 
         )
     )
     return [(pk, channel, chat) for pk, channel, chat in rows]
+
+
+async def digest_recipients(session: AsyncSession, settings: Settings) -> list[Recipient]:
+    """Where the digest goes: the one staff chat an admin configured (``HOCTAP_STAFF_CHAT``,
+    e.g. a staff group), else each staff member's private chat. Never a chat staff merely
+    wrote in: a person's chat id is only ever their private chat (see ``not_private``)."""
+    if settings.staff_chat:
+        channel, _, chat = settings.staff_chat.partition(":")
+        return [cast(Recipient, (None, channel, chat))]
+    return await staff_recipients(session, settings.staff_ids)
 
 
 async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
@@ -69,7 +83,7 @@ async def make_digest(app: App, at: dt.time) -> bool:
     async with app.sessions.begin() as session:
         if await broadcast_exists(session, source):
             return False
-        recipients = await staff_recipients(session, app.settings.staff_ids)
+        recipients = await digest_recipients(session, app.settings)
         text = await digest_text(session, app, now.date() - dt.timedelta(days=1))
         made = await create_broadcast(
             session, source=source, kind="digest", title="Tóm tắt hằng ngày", text=text,
