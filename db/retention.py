@@ -131,9 +131,12 @@ async def _remove_alternates(
                 session, pack.model_copy(update={"faq": faqs}), now=now, author="system",
                 source="erase", note="Xóa cách hỏi theo yêu cầu xóa dữ liệu của người hỏi",
             )  # fmt: skip
+    faq_ids = sorted({faq for faq, _ in targets})
     rows = (
         await session.execute(
-            select(FaqAlternateRow.id, FaqAlternateRow.faq, FaqAlternateRow.text)
+            select(FaqAlternateRow.id, FaqAlternateRow.faq, FaqAlternateRow.text).where(
+                FaqAlternateRow.faq.in_(faq_ids)
+            )
         )
     ).all()
     doomed = [i for i, faq, text in rows if (faq, text_hash(text)) in targets]
