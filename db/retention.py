@@ -103,7 +103,7 @@ async def _remove_alternates(
     The live content gets a new version without them (so every instance reloads); the older
     versions lose the rows in place (a rollback never brings them back). A new FAQ's title
     taken from their question stays (staff wrote the answer around it) but is de-linked.
-    Returns (rows removed, whether a new version went live).
+    Returns (wordings removed, whether a new version went live).
     """
     links = (
         await session.execute(
@@ -139,12 +139,14 @@ async def _remove_alternates(
             )
         )
     ).all()
-    doomed = [i for i, faq, text in rows if (faq, text_hash(text)) in targets]
+    found = {(i, (faq, text_hash(text))) for i, faq, text in rows}
+    doomed = [i for i, key in found if key in targets]
+    wordings = len({key for _, key in found if key in targets})  # each told once, not per version
     for start in range(0, len(doomed), 500):
         await session.execute(
             delete(FaqAlternateRow).where(FaqAlternateRow.id.in_(doomed[start : start + 500]))
         )
-    return len(doomed), live_changed
+    return wordings, live_changed
 
 
 async def erase_person_texts(

@@ -111,7 +111,7 @@ async def test_erase_removes_every_copy_of_the_persons_text(app: App) -> None:
     await one(app, said(PERSON, command="xoadulieu"))
     done = await one(app, said(PERSON, button="pv:erase"))
     assert "Đã xóa dữ liệu" in done.text and "bản tóm tắt cho cán bộ" in done.text
-    assert "hỏi đáp" in done.text
+    assert "cách hỏi của bạn đã được thêm vào hỏi đáp: 1" in done.text
 
     after = await where_found(app, (*THEIRS, KEPT))
     assert {q: after[q] for q in THEIRS} == {q: set() for q in THEIRS}
