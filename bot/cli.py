@@ -54,9 +54,11 @@ def _settings(**overrides: Any) -> Settings:
 
     try:
         load_notify_settings()  # fail fast on a bad HOCTAP_NOTIFY_*/REMIND/QUIET value too
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         raise _fail(f"hoctap: {exc}") from None
+    protect(settings)  # whatever the command, its secrets never reach a log line
+    return settings
 
 
 def _parse_now(value: str | None) -> dt.datetime | None:
@@ -180,7 +182,6 @@ def run(
     _utf8_stdio()
     settings = _settings()
     configure_logging(settings.log_level)
-    protect(settings)
     if not settings.any_channel:
         from bot.channels.terminal import chat
 
