@@ -184,7 +184,7 @@ async def _talk_by_webhook(
                 "/telegram", content=json.dumps(_update(n, body)), headers=headers
             )
             assert sent.status_code == 200
-            await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)
+            await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)  # type: ignore[misc]
         answered = await http.post(
             "/zalo/bot",
             content=json.dumps(ZALO_UPDATE),
@@ -198,7 +198,7 @@ async def _talk_by_polling(fake: FakeTelegram) -> None:
     for body in ["/start", *CITIZEN_TEXTS]:
         before = len(fake.sent_to(UID))
         fake.user_text(UID, body)
-        await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)
+        await fake.wait_for(lambda b=before: len(fake.sent_to(UID)) > b, 30)  # type: ignore[misc]
     await asyncio.sleep(1.5)  # a few more long polls, each with the token in its URL
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
@@ -195,7 +195,7 @@ async def test_migration_0006_up_repairs_and_down(database_url: str) -> None:
                 {"t": NOW},
             )
             await conn.execute(
-                AuditRow.__table__.insert().values(
+                insert(AuditRow).values(
                     at=NOW, actor="telegram:1", action="inbox.ignore",
                     detail={"texts": [IGNORED, "khác"]},
                 )
@@ -203,7 +203,8 @@ async def test_migration_0006_up_repairs_and_down(database_url: str) -> None:
         await upgrade(engine)
         async with engine.connect() as conn:
             assert "text_provenance" in await conn.run_sync(names)
-            chats = dict((await conn.execute(text("SELECT user_id, chat_id FROM users"))).all())
+            pairs = (await conn.execute(text("SELECT user_id, chat_id FROM users"))).all()
+            chats = {str(user): str(chat) for user, chat in pairs}
             detail = await conn.scalar(select(AuditRow.detail))
         assert chats == {"42": "42", "z9": "z9"}
         assert detail == {"count": 2}
