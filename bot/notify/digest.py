@@ -67,7 +67,8 @@ async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
         )
     rows = await staff_db.open_questions(session, start - dt.timedelta(days=6))
     groups = group_questions([(r.id, r.text) for r in rows])
-    fresh = [g for g in groups if any(r.at >= start for r in rows if r.id in g.row_ids)]
+    end = start + dt.timedelta(days=1)
+    fresh = [g for g in groups if any(start <= r.at < end for r in rows if r.id in g.row_ids)]
     if fresh:
         lines.append(f"Câu hỏi chưa trả lời mới ({len(fresh)} nhóm), xử lý bằng /chuatraloi:")
         lines += [f"• {g.text} ({g.count})" for g in fresh[:5]]
