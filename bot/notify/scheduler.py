@@ -128,7 +128,7 @@ class Notifier:
                 due = self.config.out_of_quiet(publish.astimezone(tz))
                 if due > now:
                     continue
-                text = f"📢 **{item.title}**\n{item.body}"
+                text = f"**📢 {item.title}**\n{item.body}"  # whole line: bold, no literal **
                 rows = []
                 if item.course and live.pack.course(item.course):
                     rows.append((button("📚 Xem lớp học", f"course:{item.course}"),))
