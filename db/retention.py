@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbox import one_line
 from db import content as content_db
 from db.models import AuditRow, DialogRow, FaqAlternateRow, QuestionLogRow
 from db.models_notify import BroadcastRow
@@ -64,7 +65,8 @@ async def person_texts(session: AsyncSession, user_pk: int) -> set[str]:
     rows = await session.scalars(
         select(QuestionLogRow.text).where(QuestionLogRow.user_pk == user_pk)
     )
-    return {t.strip() for t in rows if t and t.strip()}
+    texts = {t.strip() for t in rows if t and t.strip()}
+    return texts | {one_line(t) for t in texts}  # as typed, and as staff were shown them
 
 
 async def record_provenance(
@@ -77,18 +79,14 @@ async def record_provenance(
     now: dt.datetime,
 ) -> None:
     """Remember that ``texts`` entered the content for ``faq``, and whose questions they were."""
-    wanted = {t.strip() for t in texts if t.strip()}  # as adopted (see :func:`printable`)
+    wanted = {one_line(t) for t in texts if t.strip()}  # as adopted: one line
     ids = list(question_ids)
     if not wanted or not ids:
         return
     rows = await session.execute(
         select(QuestionLogRow.text, QuestionLogRow.user_pk).where(QuestionLogRow.id.in_(ids))
     )
-    pairs = {
-        (printable(t.strip()), pk)
-        for t, pk in rows
-        if t and printable(t.strip()) in wanted and pk is not None
-    }
+    pairs = {(one_line(t), pk) for t, pk in rows if t and one_line(t) in wanted and pk is not None}
     for text, pk in sorted(pairs):
         session.add(
             TextProvenanceRow(text_hash=text_hash(text), faq=faq, kind=kind, user_pk=pk, at=now)

@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from rapidfuzz import fuzz, process
 
 from bot import stats
-from bot.inbox import group_questions
+from bot.inbox import group_questions, one_line
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
 from bot.pack.sources import read_bytes
@@ -269,7 +269,7 @@ async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
     faq = ctx.pack.faq_entry(faq_ids[pick])
     if faq is None:
         return [Reply("Câu hỏi đáp này không còn nữa.")]
-    texts = [printable(str(t)) for t in group["texts"]]  # type: ignore[attr-defined]
+    texts = [one_line(str(t)) for t in group["texts"]]  # type: ignore[attr-defined]
     known = {faq.question, *faq.alternates}
     added = [t for t in texts if t not in known]
     updated = faq.model_copy(update={"alternates": [*faq.alternates, *added]})
@@ -318,7 +318,7 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     )
     if dialog is None:
         return None
-    texts = [printable(str(t)) for t in dialog.data.get("texts", [])]
+    texts = [one_line(str(t)) for t in dialog.data.get("texts", [])]
     text = printable(text)
     question = texts[0] if texts else text
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ)

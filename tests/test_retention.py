@@ -215,3 +215,26 @@ async def test_migration_0006_up_repairs_and_down(database_url: str) -> None:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+async def test_a_multi_line_question_is_one_plain_line_for_staff_and_still_erased(
+    app: App,
+) -> None:
+    """Citizens' markdown never renders bold in staff views; erasure finds the shown form."""
+    from bot.channels.telegram import render_html
+
+    multi = "cho thuê\n**phòng họp lớn**\nkhông ạ"
+    await dispatch(said(EDITOR, command="start"), app)
+    await dispatch(said(PERSON, text=multi), app)
+    app.clock.advance(dt.timedelta(days=1))  # type: ignore[attr-defined]
+    assert await make_digest(app, dt.time(7, 30))
+    inbox = await dispatch(said(EDITOR, command="chuatraloi"), app)
+    async with app.sessions() as s:
+        digest = await s.scalar(select(BroadcastRow.text).where(BroadcastRow.kind == "digest"))
+    assert digest is not None
+    for shown in (inbox[0].text, digest):
+        assert "cho thuê **phòng họp lớn** không ạ" in shown
+        assert "<b>" not in render_html(shown)
+
+    await one(app, said(PERSON, button="pv:erase"))
+    assert (await where_found(app, ("phòng họp lớn",)))["phòng họp lớn"] == set()
