@@ -18,6 +18,7 @@ import typer
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.logs import configure_logging, protect
 from bot.notify.cli import broadcasts
 from bot.pack import PackError, consistency, dump_pack, load_pack
 from bot.pack.diff import diff_packs
@@ -55,9 +56,11 @@ def _settings(**overrides: Any) -> Settings:
 
     try:
         load_notify_settings()  # fail fast on a bad HOCTAP_NOTIFY_*/REMIND/QUIET value too
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         raise _fail(f"hoctap: {exc}") from None
+    protect(settings)  # whatever the command, its secrets never reach a log line
+    return settings
 
 
 def _parse_now(value: str | None) -> dt.datetime | None:
@@ -194,8 +197,7 @@ def run(
     """Chạy bot: có token thì trên Telegram/Zalo; không có thì trò chuyện trong terminal."""
     _utf8_stdio()
     settings = _settings()
-    logging.getLogger().setLevel(settings.log_level.upper())
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     if not settings.any_channel:
         from bot.channels.terminal import chat
 
@@ -470,8 +472,7 @@ def stats(
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(logging.WARNING)
     cli()
 
 

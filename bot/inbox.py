@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,12 @@ class Group:
         return len(self.row_ids)
 
 
+def one_line(text: str) -> str:
+    """A citizen's text as staff see it: one line, whitespace and control characters folded
+    to single spaces, so nothing in it can pass for a bold line or a new paragraph."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def _key(text: str) -> str:
     return " ".join(fold(clean(text)).split())
 
@@ -49,7 +56,8 @@ def group_questions(rows: Sequence[tuple[int, str]]) -> list[Group]:
     for _, members in clusters:
         counts: dict[str, int] = {}
         for _, text in members:
-            counts[text.strip()] = counts.get(text.strip(), 0) + 1
+            shown = one_line(text)
+            counts[shown] = counts.get(shown, 0) + 1
         texts = tuple(sorted(counts, key=lambda t: -counts[t]))
         groups.append(Group(texts=texts, row_ids=tuple(r for r, _ in members)))
     return sorted(groups, key=lambda g: -g.count)

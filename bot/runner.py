@@ -24,7 +24,10 @@ from bot.channels.telegram import TelegramApp, build_telegram, start_telegram, s
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
 from bot.delivery import Sender
+from bot.http import HeaderTimeoutH11
 from bot.leader import Leadership
+from bot.logs import install as install_redaction
+from bot.logs import protect
 from bot.notify import start_notifications
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
@@ -100,6 +103,7 @@ async def run_bot(
             "HOCTAP_WEBHOOK_SECRET is not set: generated one for this run; set it when "
             "several instances share the webhook"
         )
+    protect(settings)  # the token, webhook secrets and Zalo keys never reach a log line
     app = build_app(settings)
     await app.prepare()
     telegram: TelegramApp | None = None
@@ -156,7 +160,11 @@ async def _serve_webhooks(
     """Register Telegram's webhook (with its secret) and serve the ASGI app until stopped."""
     extra = zalo_routes(app, settings) if zalo is not None else []
     web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
-    server = _Server(uvicorn.Config(web, host=host, port=port, lifespan="off", log_level="info"))
+    config = uvicorn.Config(
+        web, host=host, port=port, lifespan="off", log_level="info", http=HeaderTimeoutH11
+    )  # slow or silent clients are dropped (bot.http.HEADER_TIMEOUT)
+    server = _Server(config)
+    install_redaction()  # uvicorn has just configured handlers of its own
     if telegram is not None:
         if not settings.webhook_url:
             raise ValueError("HOCTAP_WEBHOOK_URL is required with --webhook")

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     staff_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="HOCTAP_STAFF_IDS"
     )
+    staff_chat: str | None = Field(default=None, validation_alias="HOCTAP_STAFF_CHAT")
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
     retention_days: int = Field(default=180, ge=1, validation_alias="HOCTAP_RETENTION_DAYS")
     flood_per_minute: int = Field(default=20, ge=1, validation_alias="HOCTAP_FLOOD_PER_MINUTE")
@@ -135,6 +136,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("staff_chat")
+    @classmethod
+    def _staff_chat(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        channel, _, chat = value.strip().partition(":")
+        if channel not in ("telegram", "zalo_bot", "zalo_oa", "terminal") or not chat:
+            raise ValueError("must be channel:chat-id, e.g. telegram:-1001234567890")
+        return f"{channel}:{chat}"
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -61,10 +61,11 @@ async def collect(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, days: i
     today = now.astimezone(tz).date()
     first = today - dt.timedelta(days=days - 1)
     start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     rows = (
         await session.execute(
             select(QuestionLogRow.id, QuestionLogRow.at, QuestionLogRow.kind, QuestionLogRow.text)
-            .where(QuestionLogRow.at >= start)
+            .where(QuestionLogRow.at >= start, QuestionLogRow.at < end)  # those days, no later
             .order_by(QuestionLogRow.id)
         )
     ).all()

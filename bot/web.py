@@ -44,9 +44,11 @@ def telegram_routes(application: TelegramApp, secret: str) -> list[BaseRoute]:
             return Response(status_code=413)
         try:
             data = json.loads(body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update object")  # [], 5, "x", null, {}: not updates
             update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("unreadable telegram update: %s", exc)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("unreadable telegram update: %s", type(exc).__name__)
             return Response(status_code=400)
         await application.update_queue.put(update)
         return Response(status_code=200)

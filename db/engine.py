@@ -25,6 +25,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def make_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL (synchronous=NORMAL) and a busy timeout."""
     url = make_url(async_url)
+    # Statement parameters are citizens' text: never in an error message or a log line.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         database = url.database
         if database and database != ":memory:":

@@ -1,33 +1,59 @@
 """Erase everything linked to one person (``/xoadulieu``), across every feature's tables.
 
 Works from the schema itself, so a table added later is covered without touching this file:
-rows pointing at the person's ``users`` row are deleted, except logged questions, whose link is
-cut (the text stays for statistics, with no way back to the person); rows keyed by the
-person's platform id on their channel are deleted; finally the ``users`` row itself goes.
-Staff membership and the audit log are records of the organisation, not of a citizen, and stay.
+rows pointing at the person's ``users`` row are deleted (their logged questions included);
+rows keyed by the person's platform id on their channel are deleted; finally the ``users`` row
+itself goes. Before that, every copy of the person's questions elsewhere is removed
+(:func:`db.retention.erase_person_texts`: the staff digest, audit details, staff dialogs, FAQ
+phrasings adopted from their questions). Staff membership and the audit log are records of the
+organisation, not of a citizen, and stay (scrubbed of the person's text).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Table, and_, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import models_notify, models_zalo
+from db import models_notify, models_privacy, models_zalo
 from db.models import Base, UserRow
+from db.retention import erase_person_texts
 
 KEEP = {"users", "staff", "audit_log"}
-UNLINK = {"question_log"}  # keep the text, cut the link
+UNLINK: set[str] = set()  # tables whose link would be cut, the row kept (none any more)
 LABELS = {
-    "subscriptions": "đăng ký nhận thông báo",
-    "consent_log": "ghi nhận đồng ý",
-    "reminders": "lời nhắc",
-    "deliveries": "tin nhắn chờ gửi và đã gửi",
-    "feedback": "góp ý 👍/👎",
-    "question_log": "liên kết với câu hỏi đã hỏi",
-    "dialogs": "thao tác dở dang",
-    "unreachable_users": "ghi nhận không gửi được",
+    "vi": {
+        "subscriptions": "đăng ký nhận thông báo",
+        "consent_log": "ghi nhận đồng ý",
+        "reminders": "lời nhắc",
+        "deliveries": "tin nhắn chờ gửi và đã gửi",
+        "feedback": "góp ý 👍/👎",
+        "question_log": "câu hỏi đã hỏi",
+        "dialogs": "thao tác dở dang",
+        "unreachable_users": "ghi nhận không gửi được",
+        "broadcasts": "câu hỏi được trích trong bản tóm tắt cho cán bộ",
+        "audit_log": "câu hỏi được trích trong nhật ký cán bộ",
+        "faq_alternates": "cách hỏi của bạn đã được thêm vào hỏi đáp",
+        "text_provenance": "liên kết giữa hỏi đáp và câu hỏi của bạn",
+    },
+    "en": {
+        "subscriptions": "notice subscriptions",
+        "consent_log": "consent records",
+        "reminders": "reminders",
+        "deliveries": "pending and sent messages",
+        "feedback": "👍/👎 feedback",
+        "question_log": "questions you asked",
+        "dialogs": "unfinished actions",
+        "unreachable_users": "delivery failure records",
+        "broadcasts": "your questions quoted in staff summaries",
+        "audit_log": "your questions quoted in the staff log",
+        "faq_alternates": "your wordings added to the FAQ",
+        "text_provenance": "links between the FAQ and your questions",
+    },
 }
-REGISTERED = (models_notify, models_zalo)  # importing them puts their tables in the metadata
+# importing them puts their tables in the metadata
+REGISTERED = (models_notify, models_privacy, models_zalo)
 
 
 def _channel_family(table: Table, channel: str) -> bool:
@@ -37,9 +63,14 @@ def _channel_family(table: Table, channel: str) -> bool:
     return table.name.split("_")[0] == channel.split("_")[0]
 
 
-async def erase_user(session: AsyncSession, user: UserRow) -> dict[str, int]:
-    """Delete or unlink every row about ``user``; returns rows touched per table."""
-    counts: dict[str, int] = {}
+async def erase_user(
+    session: AsyncSession, user: UserRow, *, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Delete every row about ``user`` and every copy of their text; rows touched per table.
+
+    ``faq_alternates`` in the result means the live content changed (reload it after commit).
+    """
+    counts, _ = await erase_person_texts(session, user.id, now=now or dt.datetime.now(dt.UTC))
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in KEEP:
             continue
@@ -71,11 +102,12 @@ async def erase_user(session: AsyncSession, user: UserRow) -> dict[str, int]:
             result = await session.execute(delete(table).where(condition))
             touched += int(getattr(result, "rowcount", 0) or 0)
         if touched:
-            counts[table.name] = touched
+            counts[table.name] = counts.get(table.name, 0) + touched
     await session.execute(delete(UserRow).where(UserRow.id == user.id))
     return counts
 
 
-def describe(counts: dict[str, int]) -> list[str]:
-    """Vietnamese lines naming what was erased."""
-    return [f"• {LABELS.get(name, name)}: {n}" for name, n in sorted(counts.items())]
+def describe(counts: dict[str, int], lang: str = "vi") -> list[str]:
+    """Lines naming what was erased, in Vietnamese or English."""
+    labels = LABELS.get(lang, LABELS["vi"])
+    return [f"• {labels.get(name, name)}: {n}" for name, n in sorted(counts.items())]

@@ -6,6 +6,7 @@ Functions take a session and never commit: the caller's transaction decides.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,30 @@ from db.models import AuditRow, DialogRow, QuestionLogRow, StaffRow
 
 ROLES = ("admin", "editor")
 INBOX_KINDS = ("fallback", "clarify")
+
+
+CHANNELS = ("telegram", "zalo_oa", "zalo_bot", "terminal")
+USER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def check_key(key: str) -> tuple[str, str]:
+    """``split_key`` for someone about to become staff: a channel we serve and an id that
+    channel could give (Telegram's are numbers); ValueError with a Vietnamese reason."""
+    channel, user_id = split_key(key)
+    channel = channel.lower()
+    if channel not in CHANNELS:
+        raise ValueError(
+            f"Không có kênh “{channel}”. Kênh là một trong: {', '.join(CHANNELS)}; "
+            "ví dụ telegram:123456"
+        )
+    numeric = channel == "telegram"
+    if not USER_ID.fullmatch(user_id) or (numeric and not user_id.isdigit()):
+        kind = "một dãy số" if numeric else "chữ và số, không dấu cách"
+        raise ValueError(
+            f"“{user_id}” không phải mã người dùng {channel} hợp lệ (phải là {kind}); "
+            "ví dụ telegram:123456"
+        )
+    return channel, user_id
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -43,7 +68,8 @@ async def set_staff(
     """Add someone as staff, or change their role."""
     if role not in ROLES:
         raise ValueError(f"vai trò phải là {' hoặc '.join(ROLES)}")
-    channel, user_id = split_key(key)
+    channel, user_id = check_key(key)
+    key = f"{channel}:{user_id}"
     row = await session.scalar(
         select(StaffRow).where(StaffRow.channel == channel, StaffRow.user_id == user_id)
     )

@@ -28,7 +28,7 @@ WHEN_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s+(\d{1,2})[
 
 def _text(title: str, body: str) -> str:
     """How an announcement reads to citizens (the same form as the pack's announcements)."""
-    return f"📢 **{title}**\n{body}"
+    return f"**📢 {title}**\n{body}"  # a whole bold line: bold where the platform can
 
 
 async def _state(ctx: Ctx) -> dict[str, object] | None:

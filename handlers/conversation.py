@@ -177,13 +177,29 @@ def _kind(incoming: Incoming) -> str:
     return "text"
 
 
+def not_private(incoming: Incoming) -> list[Reply]:
+    """What a group or channel gets: nothing, or one polite pointer to a private chat for a
+    command of ours. Nothing is read from or written to the database: the person's row (and
+    so where their notices go) is never pointed at a group, chatter is never logged as a
+    question, and staff content (digest, inbox, dialogs) never opens in front of a group.
+    """
+    name = incoming.command or ""
+    if name in COMMANDS or name in staff.COMMANDS:
+        lang = "en" if (incoming.language or "").startswith("en") else "vi"
+        return [Reply(t("private_only", lang))]
+    return []
+
+
 async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
     """Answer one incoming message; never raises (an error gets an apology).
 
     A database that is briefly unavailable is retried a few times before apologising.
+    Only private chats are conversations (:func:`not_private`).
     """
     started = time.perf_counter()
     app.metrics.updates.labels(incoming.channel, _kind(incoming)).inc()
+    if not incoming.private:
+        return not_private(incoming)
     try:
         for attempt in range(DB_RETRIES):
             try:

@@ -55,10 +55,11 @@ async def ask_erase(ctx: Ctx) -> list[Reply]:
     """/xoadulieu: ask for confirmation first."""
     text = (
         "Xóa toàn bộ dữ liệu của bạn: các đăng ký nhận thông báo, lời nhắc, tin chờ gửi, góp ý "
-        "và liên kết với các câu hỏi đã hỏi? Việc này không hoàn tác được."
+        "và các câu hỏi bạn đã hỏi (cả những chỗ chúng được trích lại)? Việc này không hoàn tác "
+        "được."
         if ctx.lang != "en"
         else "Erase all your data: subscriptions, reminders, pending messages, feedback and the "
-        "link to your questions? This cannot be undone."
+        "questions you asked (wherever they were quoted)? This cannot be undone."
     )
     yes = "🗑 Xóa hết" if ctx.lang != "en" else "🗑 Erase all"
     no = "Thôi" if ctx.lang != "en" else "Cancel"
@@ -67,9 +68,10 @@ async def ask_erase(ctx: Ctx) -> list[Reply]:
 
 async def erase(ctx: Ctx) -> list[Reply]:
     """The confirmed erasure: everything linked to this person goes, then we say what went."""
-    counts = await erase_user(ctx.session, ctx.user)
+    counts = await erase_user(ctx.session, ctx.user, now=ctx.now)
     ctx.user_erased = True
-    lines = describe(counts)
+    ctx.content_changed = ctx.content_changed or "faq_alternates" in counts
+    lines = describe(counts, "en" if ctx.lang == "en" else "vi")
     head = "✅ Đã xóa dữ liệu của bạn." if ctx.lang != "en" else "✅ Your data was erased."
     if lines:
         head += " Đã xóa:" if ctx.lang != "en" else " Erased:"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from openpyxl.utils.exceptions import IllegalCharacterError
 from rapidfuzz import fuzz, process
 
 from bot import stats
-from bot.inbox import group_questions
+from bot.inbox import group_questions, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
@@ -22,6 +24,7 @@ from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
+from db.retention import printable, record_provenance
 from handlers import announce
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
@@ -70,12 +73,14 @@ async def staff_members(ctx: Ctx) -> list[Reply]:
     """/nhanvien [them KÊNH:MÃ admin|editor | xoa KÊNH:MÃ] (admins only)."""
     if ctx.role != "admin":
         return [Reply("Chỉ quản trị viên được quản lý cán bộ.")]
-    args = [a.lower() for a in ctx.incoming.args]
+    args = list(ctx.incoming.args)  # ids keep their case (Zalo's may have letters)
+    if args:
+        args[0] = args[0].lower()
     try:
         if len(args) >= 2 and args[0] in ("them", "thêm", "add"):
-            role = args[2] if len(args) > 2 else "editor"
-            await staff_db.set_staff(ctx.session, args[1], role, by=actor(ctx), now=ctx.now)
-            return [Reply(f"Đã thêm {args[1]} với vai trò {role}.")]
+            role = args[2].lower() if len(args) > 2 else "editor"
+            row = await staff_db.set_staff(ctx.session, args[1], role, by=actor(ctx), now=ctx.now)
+            return [Reply(f"Đã thêm {row.channel}:{row.user_id} với vai trò {role}.")]
         if len(args) >= 2 and args[0] in ("xoa", "xóa", "remove"):
             if args[1] == actor(ctx):
                 return [Reply("Bạn không thể tự xóa mình.")]
@@ -108,9 +113,28 @@ async def versions(ctx: Ctx) -> list[Reply]:
     return [Reply("\n".join(lines), buttons=tuple(buttons[:6]))]
 
 
+def _printable_pack(pack: Pack) -> Pack:
+    """``pack`` with control characters removed from every text (for content added before
+    adopted wordings were cleaned)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return printable(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    return Pack.model_validate(clean(pack.model_dump()))
+
+
 async def export(ctx: Ctx) -> list[Reply]:
     """/xuat: the live content as a spreadsheet."""
-    data = write_workbook(ctx.pack)
+    try:
+        data = write_workbook(ctx.pack)
+    except IllegalCharacterError:
+        data = write_workbook(_printable_pack(ctx.pack))
     name = f"noi-dung-phien-ban-{ctx.live.version}.xlsx"
     text = f"Nội dung phiên bản {ctx.live.version}. Sửa rồi gửi lại tệp này để cập nhật."
     return [Reply(text, attachment=Attachment(name, data, "document"))]
@@ -251,7 +275,7 @@ async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
     faq = ctx.pack.faq_entry(faq_ids[pick])
     if faq is None:
         return [Reply("Câu hỏi đáp này không còn nữa.")]
-    texts = [str(t) for t in group["texts"]]  # type: ignore[attr-defined]
+    texts = [one_line(str(t)) for t in group["texts"]]  # type: ignore[attr-defined]
     known = {faq.question, *faq.alternates}
     added = [t for t in texts if t not in known]
     updated = faq.model_copy(update={"alternates": [*faq.alternates, *added]})
@@ -259,7 +283,11 @@ async def _add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
         update={"faq": [updated if f.id == faq.id else f for f in ctx.pack.faq]}
     )
     version = await _apply(ctx, pack, source="inbox", note=f"Thêm cách hỏi cho {faq.id}")
-    await staff_db.close_questions(ctx.session, group["rows"], "resolved")  # type: ignore[arg-type]
+    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    await record_provenance(
+        ctx.session, faq=faq.id, kind="alternate", texts=added, question_ids=rows, now=ctx.now
+    )  # whose wordings these are: erasing their data removes them again
+    await staff_db.close_questions(ctx.session, rows, "resolved")
     return [Reply(f"✅ Đã thêm {len(added)} cách hỏi vào “{faq.question}” (phiên bản {version}).")]
 
 
@@ -280,9 +308,9 @@ async def _ignore(ctx: Ctx, index: int) -> list[Reply]:
     if group is None:
         return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
     await staff_db.close_questions(ctx.session, group["rows"], "ignored")  # type: ignore[arg-type]
-    await staff_db.audit(
-        ctx.session, actor(ctx), "inbox.ignore", {"texts": group["texts"]}, now=ctx.now
-    )
+    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    detail = {"questions": rows, "count": len(rows)}  # ids only: no citizen's text in the audit
+    await staff_db.audit(ctx.session, actor(ctx), "inbox.ignore", detail, now=ctx.now)
     return [Reply("Đã bỏ qua nhóm câu hỏi này.", edit=True)]
 
 
@@ -296,7 +324,8 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     )
     if dialog is None:
         return None
-    texts = [str(t) for t in dialog.data.get("texts", [])]
+    texts = [one_line(str(t)) for t in dialog.data.get("texts", [])]
+    text = printable(text)
     question = texts[0] if texts else text
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ)
     base = slugify(question)[:50].strip("-") or "hoi-dap"
@@ -307,7 +336,12 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     entry = Faq(id=faq_id, question=question, alternates=texts[1:], answer=text)
     pack = ctx.pack.model_copy(update={"faq": [*ctx.pack.faq, entry]})
     version = await _apply(ctx, pack, source="inbox", note=f"Hỏi đáp mới {faq_id}")
-    await staff_db.close_questions(ctx.session, dialog.data.get("rows", []), "resolved")
+    rows = [int(r) for r in dialog.data.get("rows", [])]
+    for kind, adopted in (("question", [question]), ("alternate", texts[1:])):
+        await record_provenance(
+            ctx.session, faq=faq_id, kind=kind, texts=adopted, question_ids=rows, now=ctx.now
+        )
+    await staff_db.close_questions(ctx.session, rows, "resolved")
     return [
         Reply(f"✅ Đã thêm hỏi đáp “{question}” (phiên bản {version}). Bot trả lời được ngay.")
     ]

@@ -90,6 +90,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé.",
         "en": "Sorry, something went wrong on our side. Please try again in a few minutes.",
     },
+    "private_only": {
+        "vi": "Chào bạn! Để giữ riêng tư cho mọi người, mình chỉ trò chuyện trong tin nhắn "
+        "riêng. Bạn bấm vào tên mình rồi nhắn trực tiếp nhé.",
+        "en": "Hello! To keep everyone's data private, I only chat in private messages. "
+        "Tap my name and message me directly.",
+    },
     "lang_pick": {"vi": "Chọn ngôn ngữ / Choose a language:", "en": "Choose a language:"},
     "lang_set": {"vi": "Đã chuyển sang tiếng Việt.", "en": "Switched to English."},
     "thanks_feedback": {"vi": "Cảm ơn bạn đã góp ý!", "en": "Thanks for the feedback!"},

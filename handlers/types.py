@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ChannelName = Literal["telegram", "zalo_oa", "zalo_bot", "terminal"]
+ChatType = Literal["private", "group", "channel"]  # group: any many-person chat
 MAX_BUTTON_DATA = 64  # bytes, Telegram's callback_data limit; ours are short ASCII ids
 
 
@@ -34,6 +35,8 @@ class Incoming:
     the words after it. ``button`` is the data of a pressed button (or the number typed
     in answer to numbered choices, already mapped back by the channel). ``unsupported`` names
     what the platform delivered that we do not read ("photo", "sticker", "voice", ...).
+    ``chat_type`` says where it was said: only a ``private`` chat is a conversation with the
+    person (the channel reports it; the conversation decides what a group gets).
     """
 
     channel: ChannelName
@@ -48,6 +51,12 @@ class Incoming:
     unsupported: str | None = None
     language: str | None = None
     display_name: str | None = None
+    chat_type: ChatType = "private"
+
+    @property
+    def private(self) -> bool:
+        """Said in a one-to-one chat with the bot (not a group or a channel)."""
+        return self.chat_type == "private"
 
     @property
     def user_key(self) -> str:

@@ -20,6 +20,7 @@ from handlers import dispatch
 from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 from tests.conversation_helpers import stored
+from tests.test_retention import where_found
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 USER = "987654321"
@@ -113,10 +114,13 @@ async def test_erase_everything_linked_to_the_person(app: App) -> None:
 
     assert await _scan(app, user_pk) == []
     assert await stored(app, "telegram", USER) is None
+    # their words are nowhere either, in any column of any table (text or JSON)
+    asked = ("thư viện tỉnh mấy giờ mở cửa", "làm thẻ thư viện cần gì")
+    assert await where_found(app, asked) == {q: set() for q in asked}
     async with app.sessions() as s:
         texts = (await s.scalars(select(QuestionLogRow.text))).all()
         other = await s.scalar(text("SELECT COUNT(*) FROM users WHERE user_id = '555'"))
-    assert "thư viện tỉnh mấy giờ mở cửa" in texts  # kept for statistics, unlinked
+    assert texts == ["xin chào"]  # the other person's question stays
     assert other == 1
 
 

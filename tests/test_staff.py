@@ -238,3 +238,52 @@ async def test_staff_matrix_by_role(app: App, user: str, name: str, allowed: boo
         assert reply.text != helped.text
     else:
         assert reply.text == helped.text or "Chỉ quản trị viên" in reply.text
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["foo:bar", "telegram:abc", "telegram:", "zalo:123", "telegram:-100123", "x:1", "a:b:c"],
+)
+async def test_staff_key_that_no_channel_could_send_is_refused_politely(
+    app: App, key: str
+) -> None:
+    refused = await one(app, cmd(ADMIN, "nhanvien", "them", key))
+    assert "ví dụ telegram:123456" in refused.text and "Đã thêm" not in refused.text
+    async with app.sessions() as s:
+        assert [r.user_id for r in await staff_db.list_staff(s)] == [EDITOR]
+
+
+async def test_staff_keys_keep_the_case_of_their_id(app: App) -> None:
+    added = await one(app, cmd(ADMIN, "nhanvien", "THEM", "Zalo_Bot:AbC123", "ADMIN"))
+    assert "Đã thêm zalo_bot:AbC123 với vai trò admin" in added.text
+    async with app.sessions() as s:
+        assert await staff_db.role_of(s, "zalo_bot", "AbC123") == "admin"
+
+
+async def test_control_characters_never_break_the_export(app: App) -> None:
+    """Issue 12: a question with control characters adopted as a wording broke /xuat."""
+    from db import content as content_db
+
+    question = "bên mình\x07 có cho thuê\x00 phòng họp\x1b không ạ\x7f"
+    await dispatch(text("c1", question), app)
+    inbox = await dispatch(cmd(EDITOR, "chuatraloi"), app)
+    add = next(b.data for b in inbox[0].flat_buttons if b.data.startswith("st:alt:0:"))
+    assert "Đã thêm 1 cách hỏi" in (await one(app, press(EDITOR, add))).text
+    assert app.live is not None
+    adopted = [a for f in app.live.pack.faq for a in f.alternates if "phòng họp" in a]
+    assert adopted == ["bên mình có cho thuê phòng họp không ạ"]
+
+    # content that got a control character in before the fix still exports
+    pack = app.live.pack
+    first = pack.faq[0].model_copy(update={"alternates": ["giờ\x0b mở\x08 cửa"]})
+    async with app.sessions.begin() as s:
+        await content_db.apply_pack(
+            s, pack.model_copy(update={"faq": [first, *pack.faq[1:]]}), now=NOW
+        )
+    await app.refresh(force=True)
+    reply = await one(app, cmd(EDITOR, "xuat"))
+    assert reply.attachment is not None
+    book = load_workbook(io.BytesIO(reply.attachment.data))
+    cells = [str(c.value) for row in book["faq"].iter_rows() for c in row if c.value]
+    assert any("giờ mở cửa" in c for c in cells)
+    assert any("cho thuê phòng họp" in c for c in cells)

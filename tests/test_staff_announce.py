@@ -79,7 +79,7 @@ async def test_announcement_created_in_chat_reaches_exactly_its_audience(
     assert "tới 3 người" in intro.text  # 11 (topic), 12 (all), 13 (commune)
     assert (
         preview.text
-        == "📢 **Khai giảng lớp nghề mộc**\nLớp mộc dân dụng khai giảng 15/12 tại Đức Xuân."
+        == "**📢 Khai giảng lớp nghề mộc**\nLớp mộc dân dụng khai giảng 15/12 tại Đức Xuân."
     )
     [scheduled] = await run(app, press("st:an:go"))
     assert "tới 3 người" in scheduled.text
@@ -92,6 +92,9 @@ async def test_announcement_created_in_chat_reaches_exactly_its_audience(
     await fake.wait_for(lambda: len([m for m in fake.sent if "nghề mộc" in m["text"]]) == 3)
     receivers = sorted(int(m["chat"]["id"]) for m in fake.sent if "nghề mộc" in m["text"])
     assert receivers == [11, 12, 13]
+    for sent in (m for m in fake.sent if "nghề mộc" in m["text"]):  # bold, no literal **
+        assert "**" not in sent["text"]
+        assert sent["html"].startswith("<b>📢 Khai giảng lớp nghề mộc</b>\n")
 
     [progress] = await run(app, cmd("guitin"))
     assert "Khai giảng lớp nghề mộc" in progress.text and "đã gửi 3" in progress.text

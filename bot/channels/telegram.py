@@ -24,6 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.constants import ChatType as ChatTypes
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -34,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.types import Attachment, Document, Incoming, Reply, split_text
+from handlers.types import Attachment, ChatType, Document, Incoming, Reply, split_text
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -108,6 +109,14 @@ def _document_fetch(bot: Bot, file_id: str) -> Callable[[], Awaitable[bytes]]:
     return fetch
 
 
+def chat_type(kind: str | None) -> ChatType:
+    """Telegram's chat type on the :class:`Incoming`: private, group (group and supergroup)
+    or channel. Anything unknown is treated as a group: never as a private chat."""
+    if kind == ChatTypes.PRIVATE:
+        return "private"
+    return "channel" if kind == ChatTypes.CHANNEL else "group"
+
+
 def to_incoming(update: Update, bot: Bot) -> Incoming | None:
     """Translate one update; None for what we do not answer (edits, service messages, ...)."""
     user = update.effective_user
@@ -120,6 +129,7 @@ def to_incoming(update: Update, bot: Bot) -> Incoming | None:
         "chat_id": str(chat.id),
         "language": user.language_code,
         "display_name": user.full_name or None,
+        "chat_type": chat_type(chat.type),
     }
     query = update.callback_query
     if query is not None:

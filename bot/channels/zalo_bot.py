@@ -174,9 +174,12 @@ def parse_update(body: Any) -> dict[str, Any] | None:
     """The update inside a webhook body or poll result: wrapped ``{"ok","result"}`` or bare."""
     if isinstance(body, dict) and isinstance(body.get("result"), dict):
         body = body["result"]
-    if isinstance(body, dict) and isinstance(body.get("message"), dict):
-        return body
-    return None
+    if not isinstance(body, dict) or not isinstance(body.get("message"), dict):
+        return None  # [], 5, "x", null: nothing to answer, and no error for Zalo to retry
+    message = body["message"]
+    if any(not isinstance(message.get(k, {}), dict) for k in ("chat", "from")):
+        return None
+    return body
 
 
 def update_key(update: dict[str, Any]) -> str | None:

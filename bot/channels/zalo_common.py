@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import logs
 from db.models_zalo import ZaloChoiceRow, ZaloInteractionRow, ZaloSeenRow
 from handlers.types import Button, Incoming, Reply, split_text
 
@@ -30,28 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # characters (UTF-16 units) per message, both surfaces
-REDACTED = "***"
+REDACTED = logs.REDACTED
 T = TypeVar("T")
-
-# Loggers that may see a URL, a query parameter or an error carrying a token: ours, the HTTP
-# stack's and the database drivers' (aiosqlite and SQLAlchemy log parameters at DEBUG/INFO).
-REDACTED_LOGGERS: tuple[str, ...] = (
-    "aiosqlite",
-    "asyncpg",
-    "sqlalchemy.engine",
-    "sqlalchemy.engine.Engine",
-    "httpx",
-    "httpcore",
-    "httpcore.connection",
-    "httpcore.http11",
-    "uvicorn.access",
-    "uvicorn.error",
-    "bot.channels.zalo",
-    "bot.channels.zalo_oa",
-    "bot.channels.zalo_bot",
-    "bot.channels.zalo_common",
-)
-
 
 # --- errors ----------------------------------------------------------------------------------
 
@@ -82,60 +63,11 @@ class ZaloTransientError(ZaloApiError):
 
 
 # --- redaction -------------------------------------------------------------------------------
-
-
-class RedactingFilter(logging.Filter):
-    """Replace every known secret in a log record (message, arguments, traceback) by ***."""
-
-    def __init__(self) -> None:
-        super().__init__("zalo-redaction")
-        self.secrets: set[str] = set()
-
-    def add(self, *values: str | None) -> None:
-        """Remember more secrets (rotated tokens are added as they arrive)."""
-        self.secrets.update(v for v in values if v and len(v) >= 4)
-
-    def redact(self, text: str) -> str:
-        """``text`` with every secret replaced, the longest first."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; never drops it."""
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: keep what we have
-            message = str(record.msg)
-        record.msg = self.redact(message)
-        record.args = ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-_FILTER = RedactingFilter()
-
-
-def redaction() -> RedactingFilter:
-    """The process-wide filter, attached to :data:`REDACTED_LOGGERS` on first use."""
-    for name in REDACTED_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-    return _FILTER
-
-
-def redact_secrets(*values: str | None) -> None:
-    """Never let these strings reach a log line."""
-    redaction().add(*values)
+# One filter for the whole process lives in :mod:`bot.logs`; these names stay for callers here.
+REDACTED_LOGGERS = logs.REDACTED_LOGGERS
+RedactingFilter = logs.RedactingFilter
+redaction = logs.redaction
+redact_secrets = logs.redact_secrets
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -388,9 +320,11 @@ async def on_withdraw(app: App, channel: str, user_id: str) -> None:
         user = await session.scalar(
             select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
         )
-        if user is not None:
-            counts = await erase_user(session, user)
-            log.info("%s: data withdrawal: erased %s", channel, counts)
+        counts = await erase_user(session, user, now=app.now()) if user is not None else {}
+    if counts:
+        log.info("%s: data withdrawal: erased %s", channel, counts)
+    if "faq_alternates" in counts:  # their wordings left the live content
+        await app.refresh(force=True)
 
 
 # --- workers ---------------------------------------------------------------------------------

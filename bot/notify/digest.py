@@ -3,14 +3,16 @@
 The digest (yesterday's figures and the open unanswered groups) goes to every staff member
 who has talked to the bot, through the outbox, once a day at ``HOCTAP_DIGEST_AT`` (local).
 It is made by the scheduler's tick, so a digest that fell due while the bot was down is sent
-when it comes back. Logged questions older than ``HOCTAP_RETENTION_DAYS`` are deleted daily.
+when it comes back. Logged questions older than ``HOCTAP_RETENTION_DAYS`` are deleted daily,
+with every copy of them (:func:`db.retention.purge_expired`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import stats
@@ -18,7 +20,11 @@ from bot.app import App
 from bot.inbox import group_questions
 from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
 from db import staff as staff_db
-from db.models import QuestionLogRow, StaffRow, UserRow
+from db.models import StaffRow, UserRow
+from db.retention import purge_expired
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> list[Recipient]:
@@ -36,6 +42,16 @@ async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> 
     return [(pk, channel, chat) for pk, channel, chat in rows]
 
 
+async def digest_recipients(session: AsyncSession, settings: Settings) -> list[Recipient]:
+    """Where the digest goes: the one staff chat an admin configured (``HOCTAP_STAFF_CHAT``,
+    e.g. a staff group), else each staff member's private chat. Never a chat staff merely
+    wrote in: a person's chat id is only ever their private chat (see ``not_private``)."""
+    if settings.staff_chat:
+        channel, _, chat = settings.staff_chat.partition(":")
+        return [cast(Recipient, (None, channel, chat))]
+    return await staff_recipients(session, settings.staff_ids)
+
+
 async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
     """Yesterday's numbers and the open unanswered groups, in Vietnamese."""
     tz = app.tz
@@ -51,7 +67,8 @@ async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
         )
     rows = await staff_db.open_questions(session, start - dt.timedelta(days=6))
     groups = group_questions([(r.id, r.text) for r in rows])
-    fresh = [g for g in groups if any(r.at >= start for r in rows if r.id in g.row_ids)]
+    end = start + dt.timedelta(days=1)
+    fresh = [g for g in groups if any(start <= r.at < end for r in rows if r.id in g.row_ids)]
     if fresh:
         lines.append(f"Câu hỏi chưa trả lời mới ({len(fresh)} nhóm), xử lý bằng /chuatraloi:")
         lines += [f"• {g.text} ({g.count})" for g in fresh[:5]]
@@ -67,7 +84,7 @@ async def make_digest(app: App, at: dt.time) -> bool:
     async with app.sessions.begin() as session:
         if await broadcast_exists(session, source):
             return False
-        recipients = await staff_recipients(session, app.settings.staff_ids)
+        recipients = await digest_recipients(session, app.settings)
         text = await digest_text(session, app, now.date() - dt.timedelta(days=1))
         made = await create_broadcast(
             session, source=source, kind="digest", title="Tóm tắt hằng ngày", text=text,
@@ -76,9 +93,14 @@ async def make_digest(app: App, at: dt.time) -> bool:
     return made is not None
 
 
-async def purge_old_questions(app: App) -> int:
-    """Delete logged questions older than the retention period; return how many."""
+async def purge_expired_texts(app: App) -> dict[str, int]:
+    """Delete or de-link every copy of citizens' text older than the retention period (logged
+    questions, digests quoting them, staff dialogs, provenance links, old audit quotes)."""
     cutoff = app.now() - dt.timedelta(days=app.settings.retention_days)
     async with app.sessions.begin() as session:
-        result = await session.execute(delete(QuestionLogRow).where(QuestionLogRow.at < cutoff))
-    return int(getattr(result, "rowcount", 0) or 0)
+        return await purge_expired(session, cutoff)
+
+
+async def purge_old_questions(app: App) -> int:
+    """:func:`purge_expired_texts`; returns how many logged questions were deleted."""
+    return (await purge_expired_texts(app)).get("question_log", 0)

@@ -27,7 +27,7 @@ from bot.app import App, Live
 from bot.delivery import Sender
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
-from bot.notify.digest import make_digest, purge_old_questions
+from bot.notify.digest import make_digest, purge_expired_texts
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
 from bot.notify.reminders import day_label, event_start, reminder_text, slots
 from bot.notify.subscriptions import audience_filter, subscribers
@@ -128,7 +128,7 @@ class Notifier:
                 due = self.config.out_of_quiet(publish.astimezone(tz))
                 if due > now:
                     continue
-                text = f"📢 **{item.title}**\n{item.body}"
+                text = f"**📢 {item.title}**\n{item.body}"  # whole line: bold, no literal **
                 rows = []
                 if item.course and live.pack.course(item.course):
                     rows.append((button("📚 Xem lớp học", f"course:{item.course}"),))
@@ -274,8 +274,8 @@ class Notifier:
     async def _daily_job(self) -> None:
         try:
             await self.close_past_reminders()
-            purged = await purge_old_questions(self.app)
-            log.info("retention: deleted %d logged questions", purged)
+            purged = await purge_expired_texts(self.app)
+            log.info("retention: deleted or de-linked %s", purged or "nothing")
         except Exception:
             log.exception("daily notification job failed")
 

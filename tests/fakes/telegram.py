@@ -641,6 +641,38 @@ class FakeTelegram:
         """A text message; ``/command`` gets its ``bot_command`` entity like Telegram does."""
         return self.user_message(uid, self._text_fields(text), language_code=language_code)
 
+    def group_text(
+        self,
+        uid: int,
+        text: str,
+        *,
+        chat_id: int = -1001234567890,
+        chat_type: str = "supergroup",
+        language_code: str | None = "vi",
+    ) -> int:
+        """A text ``uid`` wrote in a group (``chat_type`` group / supergroup) the bot is in."""
+        message = self._message(uid, self._text_fields(text), language_code=language_code)
+        message["chat"] = {"id": chat_id, "type": chat_type, "title": "Nhóm phụ huynh xã"}
+        return self.push({"message": message})
+
+    def group_press(self, uid: int, data: str, *, chat_id: int = -1001234567890) -> int:
+        """A button press on a (forged) bot message in a group: any data a client can send."""
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Nhóm phụ huynh xã"},
+            "from": self.bot_user(),
+            "text": "…",
+        }
+        query = {
+            "id": f"cq{next(self._ids)}",
+            "from": self.user(uid),
+            "message": message,
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+        }
+        return self.push({"callback_query": query})
+
     def text_update(
         self, uid: int, text: str, *, language_code: str | None = "vi"
     ) -> dict[str, Any]:
