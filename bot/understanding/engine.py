@@ -266,6 +266,8 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         best: Answer | None = None
         best_value = -1.0
         for n, part in enumerate(parts):
+            if n and not self._own_content(self.parse(part, now.date())):
+                continue  # 'chừ đi học lại có được không' alone lost what the story was about
             if n and names:
                 # The places named earlier in the story, for a part that names none of its kind.
                 parsed = self.parse(part, now.date())
@@ -299,6 +301,12 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
                 raise
             answer = self.fallback()
         return remember(answer, now)
+
+    def _own_content(self, q: Parsed) -> bool:
+        """Whether a question says what it is about, beyond asking words ('mấy giờ', 'học')."""
+        return any(q.folds[i] not in self.cue_folds for i in q.content) or bool(
+            self.hits(q, "library:") or self.hits(q, "center:") or self.hits(q, "stop:")
+        )
 
     def render_local(self, ref: str, now: dt.datetime) -> Answer:
         """The answer for one item at a pack-local moment, with its context (inside the engine;
