@@ -149,6 +149,8 @@ async def _text(ctx: Ctx) -> list[Reply]:
         replies = await staff.dialog_text(ctx, text)
         if replies is not None:
             return replies
+    if subscriptions.asks_for_my_reminders(text):
+        return await subscriptions.my_reminders(ctx, text)
     return await ask.free_text(ctx, text)
 
 

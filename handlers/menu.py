@@ -161,7 +161,7 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
     elif kind == "stop":
         back = "m:van"
     if kind in ("course", "stop"):
-        rows.append(subscriptions.remind_row(ctx, ref))
+        rows += subscriptions.remind_rows(ctx, ref)
     rows.append(tuple(button(b.label, b.data) for b in _nav(ctx, back)))
     return Reply(
         answer.text, buttons=tuple(rows), edit=edit, feedback_for=ref if kind == "faq" else None
