@@ -48,6 +48,9 @@ class Incoming:
     unsupported: str | None = None
     language: str | None = None
     display_name: str | None = None
+    # How many numbered choices the channel showed last (terminal, Zalo): a bare number beyond
+    # them is answered with the range to pick from instead of being read as a question.
+    shown_choices: int = 0
 
     @property
     def user_key(self) -> str:
