@@ -51,9 +51,27 @@ async def start(ctx: Ctx) -> list[Reply]:
     return [Reply(text, buttons=main_buttons(ctx))]
 
 
+# Where a person can share a location from the app; elsewhere it is typed (/location LAT LON).
+SHARES_LOCATION = {"telegram", "zalo_oa"}
+# Where buttons are shown as numbered choices to type.
+NUMBERED_CHOICES = {"terminal", "zalo_bot", "zalo_oa"}
+
+
+def help_text(ctx: Ctx) -> str:
+    """The help, telling what this channel can do: share a location, or type it."""
+    channel = ctx.incoming.channel
+    lines = [ctx.t("help")]
+    lines.append(
+        ctx.t("help_location_share" if channel in SHARES_LOCATION else "help_location_type")
+    )
+    if channel in NUMBERED_CHOICES:
+        lines.append(ctx.t("help_numbers"))
+    return "\n".join(lines)
+
+
 async def help_(ctx: Ctx) -> list[Reply]:
     """/help, and what a citizen gets for an unknown command."""
-    return [Reply(ctx.t("help"), buttons=main_buttons(ctx))]
+    return [Reply(help_text(ctx), buttons=main_buttons(ctx))]
 
 
 async def main_menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
