@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.understanding import Answer
 from db.users import log_question
-from handlers.context import Ctx, button
+from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
 from handlers.subscriptions import remind_rows
 from handlers.types import Button, Reply
@@ -29,7 +29,9 @@ def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
 
     An answer about one class or one van stop offers '⏰ Nhắc tôi', as its button does.
     """
-    rows: list[tuple[Button, ...]] = [(button(c.label, c.ref),) for c in answer.choices]
+    rows: list[tuple[Button, ...]] = [
+        (choice_button(ctx.pack, c.label, c.ref),) for c in answer.choices
+    ]
     ref = one_item(answer)
     if ref is not None:
         rows += remind_rows(ctx, ref)

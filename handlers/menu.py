@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.pack import visits
 from bot.understanding import Answer
+from bot.wording import with_commune
 from handlers import subscriptions
-from handlers.context import Ctx, button, slugify
+from handlers.context import Ctx, button, choice_button, slugify
 from handlers.types import Button, Reply
 
 FAQ_PAGE = 8
@@ -118,7 +119,7 @@ async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     if not visits:
         return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
     lines = [
-        f"• {day_label(d, ctx.lang)}, {time}: {place} ({commune})"
+        f"• {day_label(d, ctx.lang)}, {time}: {with_commune(place, commune)}"
         for d, time, place, commune in visits[:8]
     ]
     communes = sorted({s.commune for s in ctx.pack.stops})
@@ -164,7 +165,7 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
     kind, _, item_id = ref.partition(":")
     rows: list[tuple[Button, ...]] = []
     if answer.choices:
-        rows += _rows([button(c.label, c.ref) for c in answer.choices])
+        rows += _rows([choice_button(ctx.pack, c.label, c.ref) for c in answer.choices])
     back: str | None = None
     if kind == "faq":
         rows.append(feedback_row(ctx, item_id))

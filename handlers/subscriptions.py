@@ -102,6 +102,22 @@ def _communes(ctx: Ctx) -> list[str]:
     return sorted({s.commune for s in ctx.pack.stops} | {c.commune for c in ctx.pack.centers})
 
 
+TOGGLE_LABEL = 80  # a topic's whole name ('… phong cách Hồ Chí Minh'), cut at a word beyond
+PAIR_LABEL = 28  # two toggles share a row only when both are this short
+
+
+def _pairs(buttons: list[Button]) -> list[tuple[Button, ...]]:
+    """Short toggles two to a row; a long one has its row to itself."""
+    rows: list[tuple[Button, ...]] = []
+    for b in buttons:
+        last = rows[-1] if rows else ()
+        if len(last) == 1 and len(last[0].label) <= PAIR_LABEL and len(b.label) <= PAIR_LABEL:
+            rows[-1] = (last[0], b)
+        else:
+            rows.append((b,))
+    return rows
+
+
 async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     """/thongbao and 🔔: one toggle per option, ✅ when on."""
     mine = await subscriptions_of(ctx.session, ctx.user.id)
@@ -111,15 +127,20 @@ async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
 
     rows: list[tuple[Button, ...]] = [(Button(f"{mark('all', '')} {_t(ctx, 'all')}", "n:a"),)]
     topics = [
-        Button(f"{mark('topic', t.id)} 📚 {t.name}"[:60], _short("n:t:", "n:T:", t.id))
+        Button(
+            short_label(f"{mark('topic', t.id)} 📚 {t.name}", TOGGLE_LABEL),
+            _short("n:t:", "n:T:", t.id),
+        )
         for t in ctx.pack.topics
     ]
     communes = [
-        Button(f"{mark('commune', c)} 📍 {c}"[:60], _short("n:c:", "n:C:", slugify(c)))
+        Button(
+            short_label(f"{mark('commune', c)} 📍 {c}", TOGGLE_LABEL),
+            _short("n:c:", "n:C:", slugify(c)),
+        )
         for c in _communes(ctx)
     ]
-    rows += [tuple(topics[i : i + 2]) for i in range(0, len(topics), 2)]
-    rows += [tuple(communes[i : i + 2]) for i in range(0, len(communes), 2)]
+    rows += _pairs(topics) + _pairs(communes)
     rows.append((Button(_t(ctx, "stop_all"), "n:off"), Button(_t(ctx, "main_menu"), "m:main")))
     return [Reply(_t(ctx, "menu"), buttons=tuple(rows), edit=edit)]
 

@@ -124,9 +124,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "📍 Gần bạn nhất:",
         "en": "📍 Nearest to you:",
     },
+    "location_far": {
+        "vi": "📍 Vị trí này ở ngoài khu vực bot phục vụ: nơi gần nhất cũng cách {km}. "
+        "Các điểm gần nhất:",
+        "en": "📍 This place is outside the area the bot serves: the nearest is {km} away. "
+        "The nearest places:",
+    },
     "location_stop": {
-        "vi": "🚐 Điểm xe thư viện: {place} ({commune}), cách {km}. Lần tới: {when}.",
-        "en": "🚐 Van stop: {place} ({commune}), {km} away. Next visit: {when}.",
+        "vi": "🚐 Điểm xe thư viện: {place}, cách {km}. Lần tới: {when}.",
+        "en": "🚐 Van stop: {place}, {km} away. Next visit: {when}.",
     },
     "location_place": {
         "vi": "🏫 {name}: {address}, cách {km}.",

@@ -79,3 +79,66 @@ async def test_a_number_beyond_the_zalo_choices_gets_the_range(app: App) -> None
     base = {"channel": "zalo_bot", "user_id": "z1", "chat_id": "z1"}
     [reply] = await dispatch(await to_incoming_text(app.sessions, base, "9"), app)
     assert reply.text == "Bạn chọn từ 1 đến 5 nhé."
+
+
+def cut_at_a_word(label: str, whole: str) -> bool:
+    """A label is the whole name, or a start of it that ends at a word, with '…'."""
+    if label == whole:
+        return True
+    if not label.endswith("…"):
+        return False
+    stem = label[:-1]
+    return whole.startswith(stem) and not whole[len(stem)].isalnum()
+
+
+async def test_thongbao_keeps_a_topic_name_whole(app: App) -> None:
+    menu = await command(app, "thongbao", "telegram")
+    labels = {b.data: b.label for b in menu.flat_buttons}
+    assert labels["n:t:tu-tuong-ho-chi-minh"].endswith("phong cách Hồ Chí Minh")
+    for topic in app.live.pack.topics if app.live else []:
+        label = next(v for k, v in labels.items() if k.endswith(topic.id))
+        assert cut_at_a_word(label.removeprefix("⬜ 📚 "), topic.name), label
+    for row in menu.buttons:  # a long toggle has its row to itself
+        assert len(row) == 1 or all(len(b.label) <= 28 for b in row)
+
+
+async def test_choice_buttons_are_whole_names_or_cut_at_a_word(app: App) -> None:
+    [reply] = await dispatch(
+        Incoming("telegram", "9", "9", text="lớp dịch vụ công trực tuyến"), app
+    )
+    assert app.live is not None
+    titles = {f"course:{c.id}": c.title for c in app.live.pack.courses}
+    courses = [b for b in reply.flat_buttons if b.data.startswith("course:")]
+    assert courses and all(cut_at_a_word(b.label, titles[b.data]) for b in courses)
+    assert "Dùng điện thoại thông minh cho người cao tuổi" in [b.label for b in courses]
+
+
+def test_a_label_cut_by_the_engine_is_cut_again_at_a_word() -> None:
+    from bot.pack import load_pack
+    from handlers.context import choice_button
+
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    gone = choice_button(pack, "Lịch xe thư viện lưu động đến những xã vùng c…", "faq:khong-co")
+    assert gone.label == "Lịch xe thư viện lưu động đến những xã vùng…"
+
+
+async def test_a_place_that_names_its_commune_does_not_say_it_twice(app: App) -> None:
+    from bot.notify.reminders import reminder_text
+
+    van = await command(app, "xethuvien", "telegram")
+    assert "Nhà văn hóa xã Thượng Minh\n" in van.text
+    assert "xã Thượng Minh (Xã Thượng Minh)" not in van.text
+    assert "Trường PTDT bán trú THCS Nam Cường (Xã Nam Cường)" in van.text  # not named: kept
+    assert app.live is not None
+    text = reminder_text(app.live.pack, "stop:nvh-thuong-minh", dt.date(2026, 12, 4), "eve")
+    assert "đến Nhà văn hóa xã Thượng Minh, 08:00-11:00." in text
+
+
+async def test_a_location_far_outside_the_area_is_said_so(app: App) -> None:
+    far = await command(app, "location", "terminal", "21.0285", "105.8542")  # Hà Nội
+    assert "Gần bạn nhất" not in far.text
+    assert far.text.startswith("📍 Vị trí này ở ngoài khu vực bot phục vụ")
+    assert "124,1 km" in far.text
+    near = await command(app, "location", "terminal", "22.147", "105.834")
+    assert near.text.startswith("📍 Gần bạn nhất:")
