@@ -29,6 +29,7 @@ from bot.leader import Leadership
 from bot.logs import install as install_redaction
 from bot.logs import protect
 from bot.notify import start_notifications
+from bot.notify.config import NotifySettings
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
 from bot.web import build_web
@@ -64,7 +65,11 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
 
 
 async def lead_scheduler(
-    app: App, senders: dict[str, Sender], stop: asyncio.Event, leadership: Leadership
+    app: App,
+    senders: dict[str, Sender],
+    stop: asyncio.Event,
+    leadership: Leadership,
+    config: NotifySettings | None = None,
 ) -> None:
     """Run the notifier while this instance holds the lock; try for it every few seconds."""
     notifier: Notifier | None = None
@@ -73,7 +78,7 @@ async def lead_scheduler(
             leading = await leadership.check()
             app.metrics.leader.set(1 if leading else 0)
             if leading and notifier is None:
-                notifier = await start_notifications(app, senders)
+                notifier = await start_notifications(app, senders, config)
             elif not leading and notifier is not None:
                 log.warning("lost the scheduler lock: stopping the notifier")
                 await notifier.stop()

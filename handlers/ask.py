@@ -12,17 +12,38 @@ from bot.understanding import Answer, Engine
 from db.models import UserRow
 from db.users import log_question, touch_user
 from handlers import state
-from handlers.context import Ctx, button
+from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
+from handlers.subscriptions import remind_rows
 from handlers.types import Button, Reply
 
 LOGGED_KINDS = {"fallback", "clarify"}
 SEPARATOR = "---"
 
 
+def one_item(answer: Answer) -> str | None:
+    """The ref of the one class or the one van stop an answer names (None: none, or several)."""
+    ids = list(dict.fromkeys(answer.ids))
+    if len(ids) != 1:
+        return None
+    if answer.kind in ("course", "courses"):
+        return f"course:{ids[0]}"
+    if answer.kind == "mobile_stops":
+        return f"stop:{ids[0]}"
+    return None
+
+
 def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
-    """Turn an engine answer into a reply with the right buttons."""
-    rows: list[tuple[Button, ...]] = [(button(c.label, c.ref),) for c in answer.choices]
+    """Turn an engine answer into a reply with the right buttons.
+
+    An answer about one class or one van stop offers '⏰ Nhắc tôi', as its button does.
+    """
+    rows: list[tuple[Button, ...]] = [
+        (choice_button(ctx.pack, c.label, c.ref),) for c in answer.choices
+    ]
+    ref = one_item(answer)
+    if ref is not None:
+        rows += remind_rows(ctx, ref)
     if answer.kind == "faq" and answer.ids:
         rows.append(feedback_row(ctx, answer.ids[0]))
         return Reply(answer.text, buttons=tuple(rows), feedback_for=f"faq:{answer.ids[0]}")

@@ -70,6 +70,38 @@ def button(label: str, ref: str) -> Button:
     return Button(label=short_label(label), data=data)
 
 
+def _names(pack: Pack, ref: str) -> list[str]:
+    """What an item is called on a button, as the engine words it, then bare."""
+    kind, _, item = ref.partition(":")
+    if kind == "course" and (course := pack.course(item)):
+        return [course.title]
+    if kind == "faq" and (faq := pack.faq_entry(item)):
+        return [faq.question]
+    if kind == "center" and (center := pack.center(item)):
+        return [center.name]
+    if kind == "library" and (library := pack.library(item)):
+        return [f"Giờ mở cửa {library.name}", library.name]
+    if kind == "stop" and (stop := pack.stop(item)):
+        return [f"Xe thư viện: {stop.place}", stop.place]
+    if kind == "topic" and (topic := pack.topic(item)):
+        return [f"Lớp {topic.name}", topic.name]
+    return []
+
+
+def choice_button(pack: Pack, label: str, ref: str) -> Button:
+    """A button for an engine choice: a label the engine cut ('…') is made whole again from
+    the pack, then cut at a word if it is still too long (never mid-word)."""
+    if label.endswith("…"):
+        stem = label[:-1].rstrip()
+        whole = next((name for name in _names(pack, ref) if name.startswith(stem)), None)
+        if whole is not None:
+            label = whole
+        else:
+            cut = stem.rfind(" ")
+            label = (stem[:cut] if cut > len(stem) // 2 else stem).rstrip(" ,;:-–") + "…"
+    return button(label, ref)
+
+
 _DIGESTS: dict[int, tuple[Pack, dict[str, str]]] = {}
 
 

@@ -146,10 +146,16 @@ async def _text(ctx: Ctx) -> list[Reply]:
     text = (ctx.incoming.text or "").strip()
     if not text:
         return [Reply(ctx.t("empty"))]
+    shown = ctx.incoming.shown_choices
+    if shown and text.rstrip(".").isdigit():
+        # A number beyond the numbered choices shown (terminal, Zalo): say which to pick.
+        return [Reply(ctx.t("choice_range", last=shown))]
     if ctx.role is not None:
         replies = await staff.dialog_text(ctx, text)
         if replies is not None:
             return replies
+    if subscriptions.asks_for_my_reminders(text):
+        return await subscriptions.my_reminders(ctx, text)
     return await ask.free_text(ctx, text)
 
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.pack import visits
 from bot.understanding import Answer, Context
+from bot.wording import with_commune
 from handlers import state, subscriptions
-from handlers.context import Ctx, button, slugify
+from handlers.context import Ctx, button, choice_button, slugify
 from handlers.types import Button, Reply
 
 FAQ_PAGE = 8
@@ -52,9 +53,27 @@ async def start(ctx: Ctx) -> list[Reply]:
     return [Reply(text, buttons=main_buttons(ctx))]
 
 
+# Where a person can share a location from the app; elsewhere it is typed (/location LAT LON).
+SHARES_LOCATION = {"telegram", "zalo_oa"}
+# Where buttons are shown as numbered choices to type.
+NUMBERED_CHOICES = {"terminal", "zalo_bot", "zalo_oa"}
+
+
+def help_text(ctx: Ctx) -> str:
+    """The help, telling what this channel can do: share a location, or type it."""
+    channel = ctx.incoming.channel
+    lines = [ctx.t("help")]
+    lines.append(
+        ctx.t("help_location_share" if channel in SHARES_LOCATION else "help_location_type")
+    )
+    if channel in NUMBERED_CHOICES:
+        lines.append(ctx.t("help_numbers"))
+    return "\n".join(lines)
+
+
 async def help_(ctx: Ctx) -> list[Reply]:
     """/help, and what a citizen gets for an unknown command."""
-    return [Reply(ctx.t("help"), buttons=main_buttons(ctx))]
+    return [Reply(help_text(ctx), buttons=main_buttons(ctx))]
 
 
 async def main_menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
@@ -109,7 +128,7 @@ async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     if not visits:
         return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
     lines = [
-        f"• {day_label(d, ctx.lang)}, {time}: {place} ({commune})"
+        f"• {day_label(d, ctx.lang)}, {time}: {with_commune(place, commune)}"
         for d, time, place, commune, _ in visits[:8]
     ]
     _shown_stops(ctx, [stop_id for *_, stop_id in visits[:8]], {})
@@ -163,7 +182,7 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
     kind, _, item_id = ref.partition(":")
     rows: list[tuple[Button, ...]] = []
     if answer.choices:
-        rows += _rows([button(c.label, c.ref) for c in answer.choices])
+        rows += _rows([choice_button(ctx.pack, c.label, c.ref) for c in answer.choices])
     back: str | None = None
     if kind == "faq":
         rows.append(feedback_row(ctx, item_id))
@@ -178,7 +197,7 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
     elif kind == "stop":
         back = "m:van"
     if kind in ("course", "stop"):
-        rows.append(subscriptions.remind_row(ctx, ref))
+        rows += subscriptions.remind_rows(ctx, ref)
     rows.append(tuple(button(b.label, b.data) for b in _nav(ctx, back)))
     return Reply(
         answer.text, buttons=tuple(rows), edit=edit, feedback_for=ref if kind == "faq" else None

@@ -6,12 +6,14 @@ import math
 
 from bot.pack import visits
 from bot.pack.models import Center, Library
+from bot.wording import with_commune
 from handlers.context import Ctx
 from handlers.menu import _local, day_label
 from handlers.types import Reply
 
 EARTH_KM = 6371.0
 LOOKAHEAD_DAYS = 60
+FAR_KM = 50.0  # nothing closer than this: the place is outside the area the bot serves
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -37,7 +39,7 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
     if not valid(lat, lon):
         return [Reply(ctx.t("location_bad"))]
     here = (lat, lon)
-    lines = [ctx.t("location_result")]
+    lines: list[str] = []
     stops = []
     coming = visits.upcoming(ctx.pack.stops, _local(ctx), LOOKAHEAD_DAYS)
     for stop in ctx.pack.stops:
@@ -52,8 +54,7 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
         lines.append(
             ctx.t(
                 "location_stop",
-                place=stop.place,
-                commune=stop.commune,
+                place=with_commune(stop.place, stop.commune),
                 km=_km(km),
                 when=f"{day_label(when, ctx.lang)} {stop.time}",
             )
@@ -66,6 +67,11 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
     ]
     for km, name, address in sorted(places)[:2]:
         lines.append(ctx.t("location_place", name=name, address=address, km=_km(km)))
-    if len(lines) == 1:
+    if not lines:
         return [Reply(ctx.t("location_none"))]
-    return [Reply("\n".join(lines))]
+    nearest_km = min([s[0] for s in stops] + [p[0] for p in places])
+    if nearest_km > FAR_KM:
+        head = ctx.t("location_far", km=_km(nearest_km))
+    else:
+        head = ctx.t("location_result")
+    return [Reply("\n".join([head, *lines]))]

@@ -14,8 +14,9 @@ from handlers.types import Button, Reply
 NOTICE = {
     "vi": (
         "🔒 Quyền riêng tư\n"
-        "Trợ lý lưu:\n"
-        "• mã tài khoản {channel} của bạn, để trả lời và gửi thông báo bạn đã đăng ký;\n"
+        "Theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15, trợ lý cho bạn biết những gì "
+        "được lưu và để làm gì. Trợ lý lưu:\n"
+        "• {account}, để trả lời và gửi thông báo bạn đã đăng ký;\n"
         "• câu hỏi bạn gõ, để cán bộ bổ sung câu trả lời còn thiếu; câu hỏi được lưu tách khỏi "
         "tên, tự xóa sau {days} ngày;\n"
         "• các thông báo, lời nhắc bạn tự chọn (kèm thời điểm bạn đồng ý), và góp ý 👍/👎.\n"
@@ -26,8 +27,9 @@ NOTICE = {
     ),
     "en": (
         "🔒 Privacy\n"
-        "The assistant keeps:\n"
-        "• your {channel} account id, to answer you and send the notices you subscribed to;\n"
+        "Under Vietnam's Law on Personal Data Protection No. 91/2025/QH15, you are told what is "
+        "kept and why. The assistant keeps:\n"
+        "• {account}, to answer you and send the notices you subscribed to;\n"
         "• the questions you type, so staff can add missing answers; they are stored apart from "
         "your name and deleted after {days} days;\n"
         "• the notices and reminders you chose (with when you agreed), and 👍/👎 feedback.\n"
@@ -37,13 +39,26 @@ NOTICE = {
         "Responsible: {org} ({contact})."
     ),
 }
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "terminal": ""}
+ACCOUNTS = {
+    "vi": {
+        "telegram": "mã tài khoản Telegram của bạn",
+        "zalo_oa": "mã tài khoản Zalo của bạn",
+        "zalo_bot": "mã tài khoản Zalo của bạn",
+        "terminal": "mã người dùng của bạn trên máy này",
+    },
+    "en": {
+        "telegram": "your Telegram account id",
+        "zalo_oa": "your Zalo account id",
+        "zalo_bot": "your Zalo account id",
+        "terminal": "your user id on this computer",
+    },
+}
 
 
 async def notice(ctx: Ctx) -> list[Reply]:
     """/quyenriengtu: the full privacy notice."""
     text = NOTICE.get(ctx.lang, NOTICE["vi"]).format(
-        channel=CHANNEL_NAMES.get(ctx.incoming.channel, ""),
+        account=ACCOUNTS.get(ctx.lang, ACCOUNTS["vi"])[ctx.incoming.channel],
         days=ctx.app.settings.retention_days,
         org=ctx.pack.info.organisation,
         contact=ctx.pack.info.contact,

@@ -9,11 +9,15 @@ one. An id too long for 64 bytes travels as a short hash (upper-case kind letter
 from __future__ import annotations
 
 import hashlib
+import re
+
+from sqlalchemy import select
 
 from bot.notify.config import load_notify_settings
-from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots
+from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
-from handlers.context import Ctx, slugify
+from db.models_notify import ReminderRow
+from handlers.context import Ctx, short_label, slugify
 from handlers.types import MAX_BUTTON_DATA, Button, Reply
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -54,6 +58,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is nothing ahead to remind you of.",
     },
     "remind_cancel": {"vi": "Hủy nhắc", "en": "Cancel reminder"},
+    "mine": {
+        "vi": "⏰ Nhắc lịch của bạn (bấm để hủy):",
+        "en": "⏰ Your reminders (press one to cancel it):",
+    },
+    "mine_none": {
+        "vi": "Bạn chưa đặt nhắc lịch nào. Bấm «⏰ Nhắc tôi» dưới một lớp học hoặc một điểm "
+        "xe thư viện để được nhắc trước.",
+        "en": "You have no reminders. Press «⏰ Remind me» under a class or a van stop "
+        "to get one.",
+    },
+    "mine_other": {
+        "vi": "Bạn chưa đặt nhắc lịch {what} nào. Các nhắc lịch khác của bạn (bấm để hủy):",
+        "en": "You have no {what} reminders. Your other reminders (press one to cancel it):",
+    },
+    "what_stop": {"vi": "xe thư viện", "en": "van"},
+    "what_course": {"vi": "lớp học", "en": "class"},
+    "mine_cancel": {"vi": "❌ Hủy: {title}", "en": "❌ Cancel: {title}"},
     "remind_cancelled": {"vi": "Đã hủy nhắc lịch.", "en": "Reminder cancelled."},
     "remind_gone": {"vi": "Nhắc lịch này không còn.", "en": "That reminder no longer exists."},
 }
@@ -81,6 +102,22 @@ def _communes(ctx: Ctx) -> list[str]:
     return sorted({s.commune for s in ctx.pack.stops} | {c.commune for c in ctx.pack.centers})
 
 
+TOGGLE_LABEL = 80  # a topic's whole name ('… phong cách Hồ Chí Minh'), cut at a word beyond
+PAIR_LABEL = 28  # two toggles share a row only when both are this short
+
+
+def _pairs(buttons: list[Button]) -> list[tuple[Button, ...]]:
+    """Short toggles two to a row; a long one has its row to itself."""
+    rows: list[tuple[Button, ...]] = []
+    for b in buttons:
+        last = rows[-1] if rows else ()
+        if len(last) == 1 and len(last[0].label) <= PAIR_LABEL and len(b.label) <= PAIR_LABEL:
+            rows[-1] = (last[0], b)
+        else:
+            rows.append((b,))
+    return rows
+
+
 async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     """/thongbao and 🔔: one toggle per option, ✅ when on."""
     mine = await subscriptions_of(ctx.session, ctx.user.id)
@@ -90,15 +127,20 @@ async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
 
     rows: list[tuple[Button, ...]] = [(Button(f"{mark('all', '')} {_t(ctx, 'all')}", "n:a"),)]
     topics = [
-        Button(f"{mark('topic', t.id)} 📚 {t.name}"[:60], _short("n:t:", "n:T:", t.id))
+        Button(
+            short_label(f"{mark('topic', t.id)} 📚 {t.name}", TOGGLE_LABEL),
+            _short("n:t:", "n:T:", t.id),
+        )
         for t in ctx.pack.topics
     ]
     communes = [
-        Button(f"{mark('commune', c)} 📍 {c}"[:60], _short("n:c:", "n:C:", slugify(c)))
+        Button(
+            short_label(f"{mark('commune', c)} 📍 {c}", TOGGLE_LABEL),
+            _short("n:c:", "n:C:", slugify(c)),
+        )
         for c in _communes(ctx)
     ]
-    rows += [tuple(topics[i : i + 2]) for i in range(0, len(topics), 2)]
-    rows += [tuple(communes[i : i + 2]) for i in range(0, len(communes), 2)]
+    rows += _pairs(topics) + _pairs(communes)
     rows.append((Button(_t(ctx, "stop_all"), "n:off"), Button(_t(ctx, "main_menu"), "m:main")))
     return [Reply(_t(ctx, "menu"), buttons=tuple(rows), edit=edit)]
 
@@ -121,6 +163,61 @@ def remind_row(ctx: Ctx, ref: str) -> tuple[Button, ...]:
             _t(ctx, "remind_button"), _short(f"rm:{letter}:", f"rm:{letter.upper()}:", item_id)
         ),
     )
+
+
+def remind_rows(ctx: Ctx, ref: str) -> list[tuple[Button, ...]]:
+    """'⏰ Nhắc tôi' under one class or one van stop, when there is something ahead to remind."""
+    if target_of(ctx.pack, ref, ctx.now.date()) is None:
+        return []
+    return [remind_row(ctx, ref)]
+
+
+# "nhắc của tôi", "hủy nhắc lịch xe", "xem nhắc lịch", "danh sách nhắc" (folded to ASCII words)
+_MINE = re.compile(
+    r"\bnhac\b.*\b(cua (toi|minh|em|tui)|cua ban than)\b"
+    r"|\b(huy|bo|xoa|tat|xem|danh sach|liet ke)\b.*\bnhac\b"
+    r"|\b(loi|cac) nhac\b.*\b(toi|minh|em)\b"
+)
+
+
+def asks_for_my_reminders(text: str) -> bool:
+    """Whether typed text asks to see (or cancel) one's own reminders."""
+    words = " ".join(slugify(text).split("-"))
+    return bool(_MINE.search(words))
+
+
+async def my_reminders(ctx: Ctx, text: str = "") -> list[Reply]:
+    """The person's active reminders, each with a one-tap cancel (``rmx:<id>``).
+
+    A message naming the van ('hủy nhắc lịch xe') or a class ('nhắc lớp học') lists only
+    those; when there are none, it says so and lists the others.
+    """
+    rows = list(
+        await ctx.session.scalars(
+            select(ReminderRow)
+            .where(ReminderRow.user_pk == ctx.user.id, ReminderRow.status == "active")
+            .order_by(ReminderRow.target_date, ReminderRow.id)
+        )
+    )
+    words = set(slugify(text).split("-"))
+    wanted = "stop:" if "xe" in words else "course:" if "lop" in words else ""
+    if not rows:
+        return [Reply(_t(ctx, "mine_none"))]
+    head = _t(ctx, "mine")
+    if wanted:
+        matching = [r for r in rows if r.ref.startswith(wanted)]
+        if not matching:
+            what = _t(ctx, "what_stop" if wanted == "stop:" else "what_course")
+            head = _t(ctx, "mine_other", what=what)
+        rows = matching or rows
+    lines = [head]
+    buttons: list[tuple[Button, ...]] = []
+    for row in rows:
+        title = row.snapshot.get("title") or row.ref
+        lines.append(f"• «{title}» ({day_label(row.target_date)})")
+        label = _t(ctx, "mine_cancel", title=short_label(title, 40))
+        buttons.append((Button(label, f"rmx:{row.id}"),))
+    return [Reply("\n".join(lines), buttons=tuple(buttons))]
 
 
 async def _toggle(ctx: Ctx, code: str, value: str) -> list[Reply]:

@@ -27,15 +27,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "• có lớp tin học nào không\n"
         "• làm thẻ thư viện cần gì\n"
         "Lệnh nhanh: /lophoc lớp học, /giomocua giờ mở cửa, /xethuvien xe thư viện, "
-        "/hoidap hỏi đáp, /thongbao nhận thông báo, /lang ngôn ngữ.\n"
-        "Gửi vị trí để tìm điểm xe thư viện và trung tâm gần nhất.",
+        "/hoidap hỏi đáp, /thongbao nhận thông báo, /lang ngôn ngữ.",
         "en": "Just type your question, with or without Vietnamese accents, for example:\n"
         "• thư viện tỉnh mấy giờ mở cửa (library hours)\n"
         "• xe thư viện ngày mai đi đâu (where is the van tomorrow)\n"
         "• có lớp tin học nào không (computer classes)\n"
         "Shortcuts: /lophoc classes, /giomocua library hours, /xethuvien mobile library, "
-        "/hoidap FAQ, /thongbao notifications, /lang language.\n"
-        "Share your location to find the nearest van stop and centre.",
+        "/hoidap FAQ, /thongbao notifications, /lang language.",
+    },
+    "help_location_share": {
+        "vi": "Gửi vị trí của bạn để tìm điểm xe thư viện và trung tâm gần nhất.",
+        "en": "Share your location to find the nearest van stop and centre.",
+    },
+    "help_location_type": {
+        "vi": "Gõ /location VĨ_ĐỘ KINH_ĐỘ (ví dụ /location 22.15 105.83) để tìm điểm xe thư viện "
+        "và trung tâm gần nhất.",
+        "en": "Type /location LAT LON (e.g. /location 22.15 105.83) to find the nearest van stop "
+        "and centre.",
+    },
+    "help_numbers": {
+        "vi": "Với các lựa chọn có đánh số, bạn gõ số tương ứng để chọn.",
+        "en": "Where choices are numbered, type the number to pick one.",
+    },
+    "choice_range": {
+        "vi": "Bạn chọn từ 1 đến {last} nhé.",
+        "en": "Please pick a number from 1 to {last}.",
     },
     "menu": {"vi": "Bạn muốn tìm gì?", "en": "What are you looking for?"},
     "menu_courses": {"vi": "📚 Lớp học", "en": "📚 Classes"},
@@ -114,9 +130,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "📍 Gần bạn nhất:",
         "en": "📍 Nearest to you:",
     },
+    "location_far": {
+        "vi": "📍 Vị trí này ở ngoài khu vực bot phục vụ: nơi gần nhất cũng cách {km}. "
+        "Các điểm gần nhất:",
+        "en": "📍 This place is outside the area the bot serves: the nearest is {km} away. "
+        "The nearest places:",
+    },
     "location_stop": {
-        "vi": "🚐 Điểm xe thư viện: {place} ({commune}), cách {km}. Lần tới: {when}.",
-        "en": "🚐 Van stop: {place} ({commune}), {km} away. Next visit: {when}.",
+        "vi": "🚐 Điểm xe thư viện: {place}, cách {km}. Lần tới: {when}.",
+        "en": "🚐 Van stop: {place}, {km} away. Next visit: {when}.",
     },
     "location_place": {
         "vi": "🏫 {name}: {address}, cách {km}.",

@@ -58,6 +58,10 @@ class Incoming:
         """Said in a one-to-one chat with the bot (not a group or a channel)."""
         return self.chat_type == "private"
 
+    # How many numbered choices the channel showed last (terminal, Zalo): a bare number beyond
+    # them is answered with the range to pick from instead of being read as a question.
+    shown_choices: int = 0
+
     @property
     def user_key(self) -> str:
         """``channel:user_id``, the key staff lists and the database use."""

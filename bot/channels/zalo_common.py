@@ -158,15 +158,25 @@ async def to_incoming_text(
     base: dict[str, Any],
     text: str,
 ) -> Incoming:
-    """Typed text as an Incoming: a number picks a stored choice, ``/x`` is a command."""
+    """Typed text as an Incoming: a number picks a stored choice, ``/x`` is a command.
+
+    A number beyond the stored choices keeps their count, so the reply can say which to pick.
+    """
     stripped = text.strip().rstrip(".")
     if stripped.isdigit() and 0 < len(stripped) <= 3:
         async with sessions() as session:
             data = await lookup_choice(
                 session, channel=base["channel"], user_id=base["chat_id"], number=int(stripped)
             )
+            row = (
+                None
+                if data is not None
+                else await session.get(ZaloChoiceRow, (base["channel"], base["chat_id"]))
+            )
         if data is not None:
             return Incoming(**base, button=data)
+        shown = len(row.choices) if row is not None and row.choices else 0
+        return Incoming(**base, text=text, shown_choices=shown)
     return Incoming(**base, **parse_text(text))
 
 

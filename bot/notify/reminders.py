@@ -17,6 +17,7 @@ from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
 from bot.pack.models import WEEKDAYS, Course, Stop
+from bot.wording import with_commune
 from db.models_notify import ReminderRow
 
 DAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -131,9 +132,11 @@ def reminder_text(pack: Pack, ref: str, target: dt.date, slot: str) -> str:
             f"«{info.get('title')}».\nGiờ học: {info.get('time') or 'xem thông báo của lớp'}\n"
             f"Địa điểm: {info.get('place')}"
         )
+    stop = pack.stop(ref.partition(":")[2])
+    place = with_commune(stop.place, stop.commune) if stop else info.get("place")
     return (
         f"⏰ Nhắc lịch: {when} ({info.get('date')}) xe thư viện lưu động đến "
-        f"{info.get('place')}, {info.get('time')}."
+        f"{place}, {info.get('time')}."
     )
 
 

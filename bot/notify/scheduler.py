@@ -69,6 +69,7 @@ class Notifier:
         self.outbox = Outbox(app, senders, self.config)
         self.scheduler: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
+        self._jobs: set[asyncio.Task[object]] = set()  # scheduler jobs running now
         self.last: DrainStats | None = None
 
     # --- the tick ----------------------------------------------------------------------------
@@ -265,13 +266,27 @@ class Notifier:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    def _job_started(self) -> bool:
+        """Track the running job's task so :meth:`stop` can wait for it; False when stopping."""
+        if self.outbox.stopping:
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+            task.add_done_callback(self._jobs.discard)
+        return True
+
     async def _tick_job(self) -> None:
+        if not self._job_started():
+            return
         try:
             await self.tick()
         except Exception:
             log.exception("notification tick failed")
 
     async def _daily_job(self) -> None:
+        if not self._job_started():
+            return
         try:
             await self.close_past_reminders()
             purged = await purge_expired_texts(self.app)
@@ -308,6 +323,16 @@ class Notifier:
         # A running drain would otherwise go on until the outbox is empty, next to the new
         # leader's, doubling the combined send rate after a lost lock.
         self.outbox.stopping = True
+        # A job the scheduler has just submitted starts on the next turn of the loop: let it
+        # see ``stopping`` (or register), and let running jobs finish before the shutdown,
+        # which would cancel them half-way (APScheduler cancels its pending futures).
+        if self.scheduler is not None:
+            self.scheduler.pause()
+        await asyncio.sleep(0)
+        if self._jobs:
+            _, late = await asyncio.wait(set(self._jobs), timeout=5)
+            if late:
+                log.warning("a notification job was still running at shutdown")
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
