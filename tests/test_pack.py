@@ -50,75 +50,93 @@ CASES = [
     (
         "courses.yaml",
         lambda d: d[0].update(colour="red"),
-        "courses.yaml: smartphone-nguoi-cao-tuoi: colour: trường lạ",
+        "courses.yaml: smartphone-nguoi-cao-tuoi: 'colour': tên trường lạ",
     ),
     (
         "courses.yaml",
         lambda d: d[1].update(topic="khong-co"),
-        "courses.yaml: tin-hoc-van-phong: topic: không có chủ đề nào mang mã 'khong-co'",
+        "courses.yaml: tin-hoc-van-phong: chủ đề (topic): không có chủ đề nào mang mã 'khong-co'",
     ),
     (
         "courses.yaml",
         lambda d: d[1].update(center="tt-ma"),
-        "courses.yaml: tin-hoc-van-phong: center: không có trung tâm nào mang mã 'tt-ma'",
+        "courses.yaml: tin-hoc-van-phong: nơi học (center): "
+        "không có trung tâm nào mang mã 'tt-ma'",
     ),
-    ("topics.yaml", lambda d: d[0].update(id="Tin Học"), "topics.yaml: Tin Học: id: mã 'Tin Học'"),
+    (
+        "topics.yaml",
+        lambda d: d[0].update(id="Tin Học"),
+        "topics.yaml: Tin Học: mã (id): mã 'Tin Học'",
+    ),
     (
         "courses.yaml",
         lambda d: d[2].update(end_date="2026-11-01"),
-        "courses.yaml: trong-rau-huu-co: end_date: ngày kết thúc trước ngày bắt đầu",
+        "courses.yaml: trong-rau-huu-co: ngày kết thúc (end_date): ngày kết thúc 2026-11-01 trước",
     ),
     (
         "courses.yaml",
         lambda d: d[2].update(start_date="2026-13-01"),
-        "courses.yaml: trong-rau-huu-co: start_date: ngày không hợp lệ",
+        "courses.yaml: trong-rau-huu-co: ngày khai giảng (start_date): "
+        "'2026-13-01' không có tháng 13",
     ),
     (
         "courses.yaml",
         lambda d: d[3].update(time="13:30-25:00"),
-        "courses.yaml: trong-cam-quyt: time: giờ không tồn tại",
+        "courses.yaml: trong-cam-quyt: giờ (time): giờ không tồn tại trong '13:30-25:00'",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mon=["11:30-07:30"]),
-        "libraries.yaml: thu-vien-tinh: hours.mon.0: giờ kết thúc phải sau giờ bắt đầu",
+        "libraries.yaml: thu-vien-tinh: khoảng giờ thứ 1 trong giờ mở cửa thứ Hai (hours: mon): "
+        "giờ kết thúc phải sau giờ bắt đầu",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mon=["7h30-11h"]),
-        "libraries.yaml: thu-vien-tinh: hours.mon.0: khoảng giờ '7h30-11h' phải có dạng",
+        "libraries.yaml: thu-vien-tinh: khoảng giờ thứ 1 trong giờ mở cửa thứ Hai (hours: mon): "
+        "khoảng giờ '7h30-11h' phải có dạng",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mond=["07:30-11:30"]),
-        "libraries.yaml: thu-vien-tinh: hours.mond: giá trị phải là một trong",
+        "libraries.yaml: thu-vien-tinh: giờ mở cửa (hours): 'mond' không phải tên thứ; dùng mon",
     ),
-    ("faq.yaml", lambda d: d[1].update(id=d[0]["id"]), "faq.yaml: lam-the-ban-doc: id: trùng mã"),
-    ("faq.yaml", lambda d: d[0].pop("answer"), "faq.yaml: lam-the-ban-doc: answer: thiếu trường"),
+    (
+        "faq.yaml",
+        lambda d: d[1].update(id=d[0]["id"]),
+        "faq.yaml: lam-the-ban-doc: mã (id): 'lam-the-ban-doc' trùng mã",
+    ),
+    (
+        "faq.yaml",
+        lambda d: d[0].pop("answer"),
+        "faq.yaml: lam-the-ban-doc: câu trả lời (answer): chưa điền",
+    ),
     (
         "mobile_library.yaml",
         lambda d: d["stops"][3].pop("weekly"),
-        "mobile_library.yaml: yen-lac-thu-bay: -: cần 'date' (một lần) hoặc 'weekly'",
+        "mobile_library.yaml: yen-lac-thu-bay: ngày (date): cần 'date' (xe đến một lần",
     ),
     (
         "mobile_library.yaml",
         lambda d: d["stops"][3]["weekly"].pop("until"),
-        "mobile_library.yaml: yen-lac-thu-bay: weekly.until: thiếu trường bắt buộc",
+        "mobile_library.yaml: yen-lac-thu-bay: lần cuối (until) của lịch lặp lại (weekly): "
+        "chưa điền",
     ),
     (
         "announcements.yaml",
         lambda d: d[0].update(course="khong-co-lop"),
-        "announcements.yaml: khai-giang-smartphone: course: không có lớp học nào",
+        "announcements.yaml: khai-giang-smartphone: lớp học (course): không có lớp học nào",
     ),
     (
         "announcements.yaml",
         lambda d: d[0].update(publish_at="ngày mai"),
-        "announcements.yaml: khai-giang-smartphone: publish_at: thời điểm không hợp lệ",
+        "announcements.yaml: khai-giang-smartphone: thời điểm gửi (publish_at): "
+        "'ngày mai' không phải là ngày giờ",
     ),
     (
         "pack.yaml",
         lambda d: d.update(timezone="Asia/Hanoi_X"),
-        "pack.yaml: pack: timezone: múi giờ",
+        "pack.yaml: pack: múi giờ (timezone): múi giờ",
     ),
 ]
 
