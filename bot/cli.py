@@ -198,10 +198,15 @@ def run(
 
 
 @content_cli.command("check")
-def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")]) -> None:
+def content_check(
+    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip.")],
+) -> None:
     """Kiểm tra một bộ nội dung: in mỗi lỗi một dòng; mã thoát 0 nếu hợp lệ."""
     _utf8_stdio()
-    pack, problems = load_pack(folder)
+    try:
+        pack, problems = read_source(folder)
+    except UploadError as exc:
+        raise _fail(f"hoctap: {folder}: {exc}", 1) from None
     if pack is None:
         for problem in problems:
             typer.echo(str(problem))
