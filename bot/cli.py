@@ -20,7 +20,7 @@ from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.notify.cli import broadcasts
 from bot.pack import PackError, dump_pack, load_pack
-from bot.pack.diff import diff_packs
+from bot.pack.diff import KIND_LABELS, diff_packs, summary_words
 from bot.pack.sources import read_source
 from bot.pack.xlsx import UploadError, write_workbook
 from bot.settings import Settings, SettingsError, load_settings
@@ -300,26 +300,44 @@ def content_versions() -> None:
         async with app.sessions() as session:
             live = await content_db.current_version(session)
             versions = await content_db.list_versions(session)
+            # the newest versions get their changes spelled out, before → after
+            packs = {v.id: await content_db.read_pack(session, v.id) for v in versions[:21]}
         if not versions:
             typer.echo("Chưa có phiên bản nào.")
-        for v in versions:
+        for index, v in enumerate(versions):
             mark = "*" if v.id == live else " "
             when = v.created_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
-            changes = ", ".join(
-                f"{kind} +{c['added']} ~{c['changed']} -{c['removed']}"
+            changes = "; ".join(
+                f"{KIND_LABELS.get(kind, kind)}: {summary_words(c)}"
                 for kind, c in (v.summary or {}).items()
             )
             typer.echo(f"{mark}{v.id:>4}  {when}  {v.author:<12} {v.note or v.source}  {changes}")
+            older = versions[index + 1].id if index + 1 < len(versions) else None
+            new_pack = packs.get(v.id)
+            if older is None or new_pack is None:
+                continue  # the first version adds everything: its counts say it all
+            for line in diff_packs(packs.get(older), new_pack).lines():
+                if line.startswith("  • "):
+                    typer.echo(f"        {line.strip()}")
 
     _run(lambda: _with_app(settings, work, import_default=False))
 
 
 @content_cli.command("rollback")
 def content_rollback(
-    version: Annotated[int, typer.Argument(help="Số phiên bản muốn khôi phục.")],
+    version_text: Annotated[
+        str, typer.Argument(metavar="PHIÊN_BẢN", help="Số phiên bản muốn khôi phục, ví dụ 3.")
+    ],
 ) -> None:
     """Khôi phục một phiên bản cũ (tạo phiên bản mới có cùng nội dung)."""
     _utf8_stdio()
+    if not version_text.strip().isdigit():
+        raise _fail(
+            f"hoctap: '{version_text}' không phải số phiên bản; xem các số bằng "
+            "'hoctap content versions', rồi gõ ví dụ: hoctap content rollback 3",
+            2,
+        )
+    version = int(version_text)
     settings = _settings()
 
     async def work(app: App) -> None:

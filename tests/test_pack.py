@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -201,7 +202,6 @@ def test_dump_then_load_is_lossless(dev_pack: Path, tmp_path: Path) -> None:
 
 
 def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
-    import datetime as dt
 
     pack, _ = load_pack(dev_pack)
     assert pack is not None
@@ -214,7 +214,6 @@ def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
 
 
 def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) -> None:
-    import datetime as dt
 
     # 2026-11-26 is a Thursday; the stop runs on Saturdays every two weeks from then on.
     _edit(
@@ -233,6 +232,11 @@ def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) ->
     ]
 
 
+IMPOSSIBLE = ["2027-02-30", "2026-12-32", "2026-13-01", "2026-00-10", "07/12/2026", "31/02/2027",
+              "2026-11-25T25:00", "2026-02-29T08:00", "2026-12-01T00:00", "9999-99-99",
+              "0000-01-01", "2026-1-1", "2026-12-01 08:00"]  # fmt: skip
+
+
 def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
     values = st.one_of(
         st.none(),
@@ -242,12 +246,22 @@ def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
         st.lists(st.text(max_size=5), max_size=3),
         st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
         st.sampled_from(["25:00-26:00", "2026-02-30", "x" * 300, "mon", "", "Đ", "-a", "a--b"]),
+        # impossible dates and moments, as typed or as a spreadsheet gives them
+        st.sampled_from(IMPOSSIBLE),
+        st.dates(),
+        st.datetimes(),
+        # impossible numbers
+        st.sampled_from([float("inf"), float("-inf"), 10**30, -(10**30), 1e308, 2**63, -1, 0]),
+        st.builds(
+            "{}-{}-{}".format, st.integers(-1, 10000), st.integers(-1, 99), st.integers(-1, 99)
+        ),
     )
     files = st.sampled_from(["topics.yaml", "centers.yaml", "courses.yaml", "libraries.yaml",
                              "faq.yaml", "announcements.yaml"])  # fmt: skip
     keys = st.sampled_from(["id", "name", "topic", "center", "start_date", "end_date", "time",
-                            "weekdays", "fee", "hours", "closures", "alternates", "publish_at",
-                            "question", "answer", "location", "bogus"])  # fmt: skip
+                            "weekdays", "fee", "capacity", "hours", "closures", "alternates",
+                            "publish_at", "question", "answer", "location", "bogus", "course",
+                            "topics"])  # fmt: skip
     return st.tuples(files, st.integers(0, 5), keys, values)
 
 
@@ -267,8 +281,46 @@ def test_mutated_packs_give_problems_never_exceptions(mutations: list) -> None: 
     assert all(str(p).count(": ") >= 3 for p in problems)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["start_date", "end_date"]),
+    st.integers(0, 10000),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(["{y:04d}-{m:02d}-{d:02d}", "{y}-{m}-{d}", "{d}/{m}/{y}"]),
+)
+def test_any_date_typed_into_a_yaml_file_gives_a_line_never_an_exception(
+    tmp_path_factory: pytest.TempPathFactory, key: str, y: int, m: int, d: int, form: str
+) -> None:
+    """Written unquoted into the file, as staff type it: the YAML reader must not raise."""
+    folder = tmp_path_factory.mktemp("pack")
+    for path in DEV_PACK.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    typed = form.format(y=y, m=m, d=d)
+    courses = folder / "courses.yaml"
+    text = courses.read_text(encoding="utf-8")
+    courses.write_text(text.replace(f"{key}: 2026-12-", f"{key}: {typed} #", 1), encoding="utf-8")
+    pack, problems = load_pack(folder)
+    assert (pack is None) == bool(problems)
+    assert all(str(p).count(": ") >= 3 for p in problems)
+    try:
+        real = form != "{d}/{m}/{y}" and dt.date(y, m, d) is not None
+    except ValueError:
+        real = False
+    if not real:  # the line names what was typed
+        assert any(typed in str(p) for p in problems), problems
+
+
+def test_numbers_too_big_for_the_database_are_refused(pack_copy: Path) -> None:
+    _edit(pack_copy, "courses.yaml", lambda d: d[0].update(fee=10**30, capacity=2**63))
+    _edit(pack_copy, "libraries.yaml", lambda d: d[0]["location"].update(lat=float("nan")))
+    lines = _lines(pack_copy)
+    assert any("học phí (fee): " in x and "quá lớn: tối đa 1000000000" in x for x in lines)
+    assert any("số chỗ (capacity): " in x and "quá lớn" in x for x in lines)
+    assert any("vĩ độ (lat) của tọa độ (location): nan: cần một số thật" in x for x in lines)
+
+
 def test_publish_time_with_an_offset_becomes_pack_local(pack_copy: Path) -> None:
-    import datetime as dt
 
     _edit(pack_copy, "announcements.yaml", lambda d: d[0].update(publish_at="2026-11-25T01:00Z"))
     pack, problems = load_pack(pack_copy)

@@ -156,6 +156,10 @@ FIELD_WORDS: dict[str, str] = {
     "topics": "chủ đề",
     "communes": "các xã",
     "course": "lớp học",
+    "lexicon": "từ địa phương",
+    "vehicle name": "tên xe thư viện",
+    "vehicle description": "mô tả xe thư viện",
+    "vehicle phone": "điện thoại xe thư viện",
 }
 DAY_WORDS: dict[str, str] = {
     "mon": "thứ Hai",
@@ -244,6 +248,13 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _number(value: Any) -> str:
+    """90.0 -> 90; no thousands dots, since a fee must be written without them."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def _example(key: str) -> str:
     return f"; ví dụ {EXAMPLES[key]}" if key in EXAMPLES else ""
 
@@ -303,13 +314,11 @@ def _translate(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> 
         choices = LITERALS.get(last, str(ctx.get("expected", "")).replace("' or '", "', '"))
         return field_words(loc), f"{shown} không hợp lệ; dùng {choices}"
     if kind in ("greater_than_equal", "greater_than"):
-        return field_words(loc), (
-            f"{shown} quá nhỏ: phải từ {ctx.get('ge', ctx.get('gt'))} trở lên{_example(last)}"
-        )
+        limit = _number(ctx.get("ge", ctx.get("gt")))
+        return field_words(loc), f"{shown} quá nhỏ: phải từ {limit} trở lên{_example(last)}"
     if kind in ("less_than_equal", "less_than"):
-        return field_words(loc), (
-            f"{shown} quá lớn: tối đa {ctx.get('le', ctx.get('lt'))}{_example(last)}"
-        )
+        limit = _number(ctx.get("le", ctx.get("lt")))
+        return field_words(loc), f"{shown} quá lớn: tối đa {limit}{_example(last)}"
     if kind == "missing":
         return field_words(loc), f"chưa điền (trường bắt buộc){_example(last)}"
     if kind in _MESSAGES:
