@@ -282,7 +282,14 @@ def content_export(
             typer.echo(f"Đã xuất phiên bản {live.version} vào {xlsx}.")
             return
         assert folder is not None
-        written = dump_pack(live.pack, folder)
+        from db import content as content_db
+
+        # The folder this version was imported from (if it is still there) gives the comments
+        # and the way of writing to keep; files already in the target folder come first.
+        async with app.sessions() as session:
+            versions = await content_db.list_versions(session)
+        source = next((v.source for v in versions if v.id == live.version), None)
+        written = dump_pack(live.pack, folder, template=Path(source) if source else None)
         typer.echo(f"Đã xuất phiên bản {live.version}: {len(written)} tệp vào {folder}.")
 
     _run(lambda: _with_app(settings, work, import_default=True))

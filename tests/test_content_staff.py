@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from bot.pack import load_pack
 from bot.pack.xlsx import write_workbook
-from tests.conftest import DEV_PACK
+from tests.conftest import BUNDLED_PACK, DEV_PACK
 from tests.test_cli import env, hoctap  # noqa: F401 - env is a fixture
 
 # What must never reach a librarian: pydantic's and PyYAML's English, click's, dotted paths.
@@ -272,3 +272,65 @@ def test_import_preview_and_versions_say_what_changes_before_and_after(
     assert first_line.startswith("*   2") and first_line.endswith("lớp học: sửa 1")
     assert '"19:00-21:00" → "18:30-20:30"' in listing
     assert "+0" not in listing and "~" not in listing and "courses" not in listing
+
+
+# --- 5. the YAML export keeps what staff write --------------------------------------------
+
+
+def test_yaml_export_import_export_of_the_bundled_pack_is_byte_identical(
+    env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert hoctap("content", "import", str(BUNDLED_PACK), env=env).returncode == 0
+    first = tmp_path / "lan-1"
+    out = hoctap("content", "export", str(first), env=env)
+    assert out.returncode == 0, out.stderr
+    for path in sorted(BUNDLED_PACK.glob("*.yaml")):
+        assert (first / path.name).read_text(encoding="utf-8") == path.read_text(
+            encoding="utf-8"
+        ), path.name  # comments, quotes and [flow, lists] as the authors wrote them
+    again = hoctap("content", "import", str(first), env=env)
+    assert again.returncode == 0 and "không tạo phiên bản mới" in again.stdout
+    edited = tmp_path / "sua"
+    shutil.copytree(first, edited)
+    _replace(edited, "faq.yaml", "Lệ phí 30.000 đồng/năm", "Lệ phí 35.000 đồng/năm")
+    assert hoctap("content", "import", str(edited), env=env).returncode == 0
+    second = tmp_path / "lan-2"
+    assert hoctap("content", "export", str(second), env=env).returncode == 0
+    for path in sorted(edited.glob("*.yaml")):
+        assert (second / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_yaml_export_writes_the_guide_style_and_only_changes_what_changed(
+    tmp_path: Path,
+) -> None:
+    from bot.pack import dump_pack
+
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    fresh = tmp_path / "moi"
+    dump_pack(pack, fresh)  # no template: the guide's way of writing
+    courses = (fresh / "courses.yaml").read_text(encoding="utf-8")
+    assert '  time: "14:00-16:30"' in courses and "  weekdays: [tue, thu]" in courses
+    libraries = (fresh / "libraries.yaml").read_text(encoding="utf-8")
+    assert '  phone: "0209 3870 226"' in libraries
+    assert '    mon: ["07:30-11:30", "13:30-17:00"]' in libraries
+    assert "    - {from: 2027-02-04, to: 2027-02-10, reason: Nghỉ Tết Nguyên đán" in libraries
+    stops = (fresh / "mobile_library.yaml").read_text(encoding="utf-8")
+    assert "weekly: {weekday: tue, every: 2, first: 2026-11-03, until: 2027-12-31}" in stops
+    answer = next(f.answer for f in pack.faq if len(f.answer) > 200)
+    assert f"  answer: {answer}\n" in (fresh / "faq.yaml").read_text(encoding="utf-8")
+    assert load_pack(fresh)[0] == pack
+
+    course = pack.courses[0].model_copy(update={"time": "18:00-20:00", "weekdays": ["mon"]})
+    changed = pack.model_copy(update={"courses": [course, *pack.courses[1:]]})
+    kept = tmp_path / "giu"
+    dump_pack(changed, kept, template=BUNDLED_PACK)
+    before = (BUNDLED_PACK / "courses.yaml").read_text(encoding="utf-8").splitlines()
+    after = (kept / "courses.yaml").read_text(encoding="utf-8").splitlines()
+    differ = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert differ == [
+        ("  weekdays: [tue, thu]", "  weekdays: [mon]"),
+        ('  time: "14:00-16:30"', '  time: "18:00-20:00"'),
+    ]
+    assert before[0].startswith("# ") and after[0] == before[0]

@@ -102,7 +102,8 @@ def _date(value: object) -> object:
     text = value.strip()
     m = DATE_RE.match(text)
     if m:
-        return _real_date(*(int(g) for g in m.groups()), typed=text)
+        year, month, day = (int(g) for g in m.groups())
+        return _real_date(year, month, day, typed=text)
     m = DMY_RE.match(text)
     if m:
         day, month, year = (int(g) for g in m.groups())
@@ -139,7 +140,8 @@ def _datetime(value: object) -> object:
             ) from None
     m = DATE_RE.match(text)
     if m:
-        _real_date(*(int(g) for g in m.groups()), typed=text, example_time="T08:00")
+        year, month, day = (int(g) for g in m.groups())
+        _real_date(year, month, day, typed=text, example_time="T08:00")
         raise ValueError(f"'{text}' thiếu giờ gửi; ghi cả ngày và giờ, ví dụ {text}T08:00")
     raise ValueError(
         f"'{text}' không phải là ngày giờ; viết năm-tháng-ngàyTgiờ:phút, ví dụ 2026-11-25T08:00"
