@@ -47,6 +47,55 @@ def test_bundled_pack_is_valid_and_rich_enough() -> None:
     assert repeating and max(s.weekly.until for s in repeating if s.weekly).year >= 2027
 
 
+def _closed_for_a_holiday(pack, day: dt.date) -> list[str]:  # type: ignore[no-untyped-def]
+    """The reasons, when every library is closed on ``day`` and one of them for a holiday."""
+    from bot.pack.models import WEEKDAYS
+
+    reasons = []
+    for library in pack.libraries:
+        closures = [c for c in library.closures if c.from_ <= day <= c.to]
+        if not closures and WEEKDAYS[day.weekday()] in library.hours:
+            return []  # this one is open
+        reasons += [c.reason or "" for c in closures]
+    return reasons
+
+
+def test_the_bundled_van_does_not_run_when_every_library_is_closed_for_a_holiday() -> None:
+    """Issue 20 item 11: the van was due at Thượng Minh on 01/01/2027, Tết Dương lịch."""
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    visits = [
+        (day, stop.id)
+        for stop in pack.stops
+        for day in stop.visits(dt.date(2026, 1, 1), dt.date(2028, 12, 31))
+    ]
+    on_holidays = [
+        (day, stop_id, reasons)
+        for day, stop_id in visits
+        if (reasons := _closed_for_a_holiday(pack, day))
+        # Lunar new year: the van keeps the break it announces itself (mùng 1–3, checked below)
+        and not any("Nguyên đán" in r for r in reasons)
+    ]
+    assert on_holidays == []
+    assert not [v for v in visits if v[0] == dt.date(2027, 1, 1)]
+    assert (dt.date(2026, 12, 31), "nvh-thuong-minh-2026-12-31") in visits  # moved, not lost
+    tet = [v for v in visits if dt.date(2027, 2, 6) <= v[0] <= dt.date(2027, 2, 8)]
+    assert tet == []
+    said = [f.answer for f in pack.faq] + [a.body for a in pack.announcements]
+    assert any("xe thư viện lưu động nghỉ từ 06/02 đến 08/02" in text for text in said)
+
+
+def test_the_bundled_pack_gives_one_number_for_the_provincial_library() -> None:
+    import re
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in BUNDLED_PACK.glob("*.yaml"))
+    assert set(re.findall(r"0209 3870 2\d\d", text)) == {"0209 3870 226"}
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    audio = next(f for f in pack.faq if "sách nói" in f.question.lower())
+    assert "0209 3870 226" in audio.answer
+
+
 CASES = [
     (
         "courses.yaml",
