@@ -334,3 +334,33 @@ def test_yaml_export_writes_the_guide_style_and_only_changes_what_changed(
         ('  time: "14:00-16:30"', '  time: "18:00-20:00"'),
     ]
     assert before[0].startswith("# ") and after[0] == before[0]
+
+
+# --- 6. the format is documented inside the repository ------------------------------------
+
+
+def test_the_format_page_names_exactly_the_fields_the_checker_accepts() -> None:
+    from bot.pack import models
+
+    root = BUNDLED_PACK.parent
+    page = (root / "docs" / "DINH_DANG_NOI_DUNG.md").read_text(encoding="utf-8")
+    for model in (models.PackInfo, models.Topic, models.Center, models.Course, models.Library,
+                  models.Closure, models.Vehicle, models.Stop, models.Weekly, models.Faq,
+                  models.Announcement, models.Location):  # fmt: skip
+        for name, info in model.model_fields.items():
+            assert f"`{info.alias or name}`" in page, (model.__name__, name)
+    documented = set(re.findall(r"^\| `(\w+)` \|", page, flags=re.MULTILINE))
+    accepted = {
+        info.alias or name
+        for model in (models.PackInfo, models.Topic, models.Center, models.Course,
+                      models.Library, models.Stop, models.Faq, models.Announcement)
+        for name, info in model.model_fields.items()
+    }  # fmt: skip
+    assert documented <= accepted  # no field the checker would call unknown
+    assert ("registration_closes" in page) == ("registration_closes" in models.Course.model_fields)
+    for guide in (root / "README.md", root / "content" / "GUIDE.md"):
+        text = guide.read_text(encoding="utf-8")
+        assert "docs/DINH_DANG_NOI_DUNG.md" in text
+    assert "CONTENT_FORMAT" not in (root / "content" / "GUIDE.md").read_text(encoding="utf-8")
+    staff_part = (root / "README.md").read_text(encoding="utf-8").split("## For staff")[1]
+    assert "../shared" not in staff_part.split("\n## ")[0]
