@@ -364,3 +364,16 @@ def test_the_format_page_names_exactly_the_fields_the_checker_accepts() -> None:
     assert "CONTENT_FORMAT" not in (root / "content" / "GUIDE.md").read_text(encoding="utf-8")
     staff_part = (root / "README.md").read_text(encoding="utf-8").split("## For staff")[1]
     assert "../shared" not in staff_part.split("\n## ")[0]
+
+
+def test_a_file_that_cannot_be_read_does_not_orphan_the_items_pointing_into_it(
+    tmp_path: Path,
+) -> None:
+    pack = _pack(tmp_path)
+    (pack / "centers.yaml").write_text("- id: a\n  name: [unclosed\n", encoding="utf-8")
+    (pack / "pack.yaml").write_text("name: x\n\tcontact: y\n", encoding="utf-8")
+    _, problems = load_pack(pack)
+    lines = [str(p) for p in problems]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("pack.yaml: -: -: lỗi cú pháp YAML ở dòng 2")
+    assert lines[1].startswith("centers.yaml: -: -: lỗi cú pháp YAML ở dòng")

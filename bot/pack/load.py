@@ -506,11 +506,29 @@ def _lexicon(raw: Any, problems: list[Problem]) -> dict[str, str]:
     return out
 
 
+class _Unreadable:
+    """Stands for a file whose YAML could not be read (the reason is already reported)."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+UNREADABLE: Any = _Unreadable()
+
+
 def parse_pack(raw: Mapping[str, Any]) -> tuple[Pack | None, list[Problem]]:
-    """Validate already-parsed files (file name -> YAML data) into a Pack."""
+    """Validate already-parsed files (file name -> YAML data) into a Pack.
+
+    A file given as :data:`UNREADABLE` has had its problem reported already: it is not
+    reported again as missing, and references into it are not checked (they cannot be).
+    """
     problems: list[Problem] = []
     info = None
-    if "pack.yaml" not in raw:
+    unreadable = {name for name, data in raw.items() if data is UNREADABLE}
+    raw = {name: data for name, data in raw.items() if data is not UNREADABLE}
+    if "pack.yaml" in unreadable:
+        pass  # its syntax error is the one line to read
+    elif "pack.yaml" not in raw:
         problems.append(Problem("pack.yaml", "-", "-", "thiếu tệp pack.yaml (bắt buộc)"))
     elif not isinstance(raw["pack.yaml"], Mapping):
         problems.append(Problem("pack.yaml", "-", "-", "cần một bảng 'khóa: giá trị'"))
@@ -547,15 +565,24 @@ def parse_pack(raw: Mapping[str, Any]) -> tuple[Pack | None, list[Problem]]:
 
     lexicon = _lexicon(raw.get("lexicon.yaml"), problems)
 
-    topics = _raw_ids(raw.get("topics.yaml"))
-    centers = _raw_ids(raw.get("centers.yaml"))
-    courses = _raw_ids(raw.get("courses.yaml"))
+    # References are checked against the ids written in each file, unless that file could not
+    # be read as a list at all: then its ids are unknown, not missing.
+    def ids(name: str) -> set[str] | None:
+        data = raw.get(name)
+        if name in unreadable or (data is not None and not isinstance(data, list)):
+            return None
+        return _raw_ids(data)
+
     raw_courses, raw_ann = raw.get("courses.yaml"), raw.get("announcements.yaml")
-    _check_refs("courses.yaml", raw_courses, "topic", topics, "chủ đề", problems)
-    _check_refs("courses.yaml", raw_courses, "center", centers, "trung tâm", problems)
-    _check_refs("announcements.yaml", raw_ann, "topics", topics, "chủ đề", problems)
-    _check_refs("announcements.yaml", raw_ann, "course", courses, "lớp học", problems)
-    if problems or info is None:
+    for file, items, field, known, what in (
+        ("courses.yaml", raw_courses, "topic", ids("topics.yaml"), "chủ đề"),
+        ("courses.yaml", raw_courses, "center", ids("centers.yaml"), "trung tâm"),
+        ("announcements.yaml", raw_ann, "topics", ids("topics.yaml"), "chủ đề"),
+        ("announcements.yaml", raw_ann, "course", ids("courses.yaml"), "lớp học"),
+    ):
+        if known is not None:
+            _check_refs(file, items, field, known, what, problems)
+    if problems or info is None or unreadable:
         return None, problems
     # Pack times are local wall-clock times: an explicit offset is converted to the pack's zone.
     zone = ZoneInfo(info.timezone)
@@ -584,8 +611,7 @@ def read_pack_files(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         path = folder / name
         if path.exists():
             ok, data = _read_yaml(path, problems)
-            if ok:
-                raw[name] = data
+            raw[name] = data if ok else UNREADABLE
     return raw, problems
 
 
