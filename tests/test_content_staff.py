@@ -377,3 +377,36 @@ def test_a_file_that_cannot_be_read_does_not_orphan_the_items_pointing_into_it(
     assert len(lines) == 2, lines
     assert lines[0].startswith("pack.yaml: -: -: lỗi cú pháp YAML ở dòng 2")
     assert lines[1].startswith("centers.yaml: -: -: lỗi cú pháp YAML ở dòng")
+
+
+def test_a_formula_is_one_problem_not_also_a_missing_value() -> None:
+    from bot.pack.xlsx import read_workbook
+
+    pack, _ = load_pack(DEV_PACK)
+    assert pack is not None
+    wb = load_workbook(io.BytesIO(write_workbook(pack)))
+    wb["Lớp học"]["B2"] = "=A1"
+    wb["Thông tin chung"]["B2"] = "=1"
+    wb["Thông tin chung"]["B6"] = None  # the contact left empty
+    out = io.BytesIO()
+    wb.save(out)
+    _, problems = read_workbook(out.getvalue())
+    assert [str(p) for p in problems] == [
+        "sheet Thông tin chung, dòng 2, cột Giá trị: ô chứa công thức; hãy dán giá trị",
+        "sheet Lớp học, dòng 2, cột Tên lớp: ô chứa công thức; hãy dán giá trị",
+        "sheet Thông tin chung, dòng 6, cột Giá trị (Liên hệ): chưa điền (trường bắt buộc)",
+    ]
+
+
+def test_times_and_phones_typed_without_quotes_are_read_as_typed(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    _replace(pack, "courses.yaml", 'time: "19:00-21:00"', "time: 19:00")
+    _replace(pack, "centers.yaml", 'phone: "0209 3871 120"', "phone: 0204371120")
+    _, problems = load_pack(pack)
+    assert [str(p) for p in problems] == [
+        "courses.yaml: smartphone-nguoi-cao-tuoi: giờ (time): khoảng giờ '19:00' phải có dạng "
+        'giờ:phút-giờ:phút, ví dụ "07:30-11:30"'
+    ]
+    _replace(pack, "courses.yaml", "time: 19:00", 'time: "19:00-21:00"')
+    loaded, _ = load_pack(pack)
+    assert loaded is not None and loaded.centers[0].phone == "0204371120"

@@ -353,6 +353,22 @@ class _Loader(yaml.SafeLoader):
     """Safe YAML where dates stay text: a date that does not exist is reported, not raised."""
 
 
+def _int_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """YAML 1.1 reads ``19:00`` as 1140 (base 60) and ``0204 …`` as octal: keep them as typed."""
+    text = str(node.value)
+    digits = text.lstrip("+-")
+    if ":" in text or (len(digits) > 1 and digits.startswith("0") and digits[1:2].isdigit()):
+        return text
+    return loader.construct_yaml_int(node)
+
+
+def _float_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    text = str(node.value)
+    return text if ":" in text else loader.construct_yaml_float(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:float", _float_or_text)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

@@ -484,6 +484,7 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
     # Closures live on their own sheet: (library id, closure index) -> row
     closure_rows: dict[tuple[str, int], int] = {}
     pack_key_rows: dict[str, int] = {}
+    formula_cells: set[tuple[str, int, str | None]] = set()  # reported: not "missing" too
     names = {name.strip().casefold(): name for name in wb.sheetnames}
 
     def sheet_name(kind: str) -> str | None:
@@ -525,10 +526,11 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
                 if not name:
                     continue
                 if cell.data_type == "f":
+                    # on the pack sheet a row is one setting: the whole row is that cell
+                    column = "Giá trị" if kind == "pack" else _title(kind, name)
+                    formula_cells.add((title, number, None if kind == "pack" else column))
                     problems.append(
-                        SheetProblem(
-                            title, number, _title(kind, name), "ô chứa công thức; hãy dán giá trị"
-                        )
+                        SheetProblem(title, number, column, "ô chứa công thức; hãy dán giá trị")
                     )
                     continue
                 values[name] = _cell_value(cell)
@@ -602,7 +604,11 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
 
     pack, pack_problems = parse_pack(raw)
     for p in pack_problems:
-        problems.append(_locate(p, origin, closure_rows, pack_key_rows))
+        located = _locate(p, origin, closure_rows, pack_key_rows)
+        at = {(located.sheet, located.row, located.column), (located.sheet, located.row, None)}
+        if at & formula_cells and located.message.startswith("chưa điền"):
+            continue
+        problems.append(located)
     return (pack if not problems else None), problems
 
 
@@ -625,7 +631,7 @@ def _locate(
         problem.file == "mobile_library.yaml" and problem.item == "vehicle"
     ):
         key = head if problem.file == "pack.yaml" else f"vehicle_{head}"
-        column = PACK_LABELS.get(key)
+        column = f"Giá trị ({PACK_LABELS[key]})" if key in PACK_LABELS else None
         row = pack_key_rows.get(key)
         return SheetProblem(SHEET_TITLES["pack"], row, column, problem.message)
     kind, row = origin.get((problem.file, problem.item), (None, None))
