@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from bot.pack import load_pack
@@ -211,3 +213,42 @@ def test_read_source_accepts_folder_and_file(tmp_path: Path) -> None:
     assert read_source(target)[0] == read_source(DEV_PACK)[0]
     with pytest.raises(UploadError):
         read_source(tmp_path / "missing.xlsx")
+
+
+ODD_CELLS = ["2027-02-30", "2026-12-32", "2026-13-01", "07/12/2026", "25:00-26:00", "cn; t7",
+             "=1+1", "-", "1e400", "mon, tue"]  # fmt: skip
+EDITED_SHEETS = ["Lớp học", "Thư viện", "Ngày nghỉ thư viện", "Điểm dừng xe", "Thông báo",
+                 "Thông tin chung", "Trung tâm"]  # fmt: skip
+_CELL_VALUES = st.one_of(
+    st.none(),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from(ODD_CELLS),
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(EDITED_SHEETS), st.integers(1, 5), st.integers(1, 16), _CELL_VALUES
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_cell_value_gives_problems_never_an_exception(edits: list) -> None:  # type: ignore[type-arg]
+    def change(wb: Workbook) -> None:
+        for sheet, row, column, value in edits:
+            wb[sheet].cell(row=row, column=column, value=value)
+
+    pack, problems = read_workbook(_edit(_DEV_WORKBOOK, change))
+    assert (pack is None) == bool(problems)
+    assert all(str(p).startswith("sheet ") for p in problems)
+
+
+_DEV_WORKBOOK = write_workbook(_pack(DEV_PACK))

@@ -258,8 +258,12 @@ class UploadError(Exception):
 
 
 def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(RISKY):
-        return "'" + value
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters: Excel refuses them
+        if value.startswith(RISKY):
+            return "'" + value
     return value
 
 
