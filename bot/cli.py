@@ -315,7 +315,7 @@ def content_versions() -> None:
             mark = "*" if v.id == live else " "
             when = v.created_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
             changes = "; ".join(
-                f"{KIND_LABELS.get(kind, kind)}: {summary_words(c)}"
+                f"{KIND_LABELS.get(kind, kind)}: {summary_words(c, whole=kind == 'pack')}"
                 for kind, c in (v.summary or {}).items()
             )
             typer.echo(f"{mark}{v.id:>4}  {when}  {v.author:<12} {v.note or v.source}  {changes}")

@@ -78,8 +78,11 @@ class PackDiff:
         return out or ["không có thay đổi"]
 
 
-def summary_words(d: KindDiff | Mapping[str, int]) -> str:
-    """'thêm 2 (a, b); sửa 1 (c)' for a kind's diff, or 'thêm 2; sửa 1' for stored counts."""
+def summary_words(d: KindDiff | Mapping[str, int], *, whole: bool = False) -> str:
+    """'thêm 2 (a, b); sửa 1 (c)' for a kind's diff, or 'thêm 2; sửa 1' for stored counts.
+
+    ``whole`` is for the pack-wide settings, one thing: 'sửa' rather than 'sửa 1'.
+    """
     parts = []
     for word, key in (("thêm", "added"), ("sửa", "changed"), ("xóa", "removed")):
         if isinstance(d, KindDiff):
@@ -89,7 +92,7 @@ def summary_words(d: KindDiff | Mapping[str, int]) -> str:
             elif ids:
                 parts.append(f"{word} {len(ids)} ({', '.join(ids)})")
         elif d.get(key):
-            parts.append(f"{word} {d[key]}")
+            parts.append(word if whole else f"{word} {d[key]}")
     return "; ".join(parts)
 
 
