@@ -197,12 +197,27 @@ def run(
         _run(lambda: run_bot(settings, webhook=webhook, host=host, port=port), fast_loop=True)
 
 
+def _content_source(path: Path | None, command: str) -> Path:
+    """The pack to read; said in Vietnamese when it was left out (not click's English)."""
+    if path is None:
+        raise _fail(
+            f"hoctap: thiếu thư mục hoặc tệp cần {'kiểm tra' if command == 'check' else 'nạp'}; "
+            f"ví dụ: hoctap content {command} content/  (hoặc noi-dung.xlsx, noi-dung.zip)",
+            2,
+        )
+    return path
+
+
 @content_cli.command("check")
 def content_check(
-    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip.")],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="THƯ_MỤC|TỆP", help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip."),
+    ] = None,
 ) -> None:
     """Kiểm tra một bộ nội dung: in mỗi lỗi một dòng; mã thoát 0 nếu hợp lệ."""
     _utf8_stdio()
+    folder = _content_source(folder, "check")
     try:
         pack, problems = read_source(folder)
     except UploadError as exc:
@@ -222,7 +237,10 @@ def content_check(
 
 @content_cli.command("import")
 def content_import(
-    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip.")],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="THƯ_MỤC|TỆP", help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")
     ] = False,
@@ -230,6 +248,7 @@ def content_import(
 ) -> None:
     """Nhập một bộ nội dung thành phiên bản mới (tất cả hoặc không gì cả)."""
     _utf8_stdio()
+    folder = _content_source(folder, "import")
     try:
         pack, problems = read_source(folder)
     except UploadError as exc:

@@ -410,3 +410,13 @@ def test_times_and_phones_typed_without_quotes_are_read_as_typed(tmp_path: Path)
     _replace(pack, "courses.yaml", "time: 19:00", 'time: "19:00-21:00"')
     loaded, _ = load_pack(pack)
     assert loaded is not None and loaded.centers[0].phone == "0204371120"
+
+
+def test_a_command_without_its_folder_says_so_in_vietnamese(clean_env: dict[str, str]) -> None:
+    for command, verb in (("check", "kiểm tra"), ("import", "nạp")):
+        result = hoctap("content", command, env=clean_env)
+        assert result.returncode == 2
+        assert f"thiếu thư mục hoặc tệp cần {verb}; ví dụ: hoctap content {command}" in (
+            result.stderr
+        )
+        assert "Missing argument" not in result.stdout + result.stderr

@@ -531,10 +531,10 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
                     continue
                 if cell.data_type == "f":
                     # on the pack sheet a row is one setting: the whole row is that cell
-                    column = "Giá trị" if kind == "pack" else _title(kind, name)
-                    formula_cells.add((title, number, None if kind == "pack" else column))
+                    cell_name = "Giá trị" if kind == "pack" else _title(kind, name)
+                    formula_cells.add((title, number, None if kind == "pack" else cell_name))
                     problems.append(
-                        SheetProblem(title, number, column, "ô chứa công thức; hãy dán giá trị")
+                        SheetProblem(title, number, cell_name, "ô chứa công thức; hãy dán giá trị")
                     )
                     continue
                 values[name] = _cell_value(cell)
