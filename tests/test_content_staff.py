@@ -420,3 +420,15 @@ def test_a_command_without_its_folder_says_so_in_vietnamese(clean_env: dict[str,
             result.stderr
         )
         assert "Missing argument" not in result.stdout + result.stderr
+
+
+def test_a_misspelt_key_inside_a_place_is_one_line_with_the_right_name(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    _replace(
+        pack, "centers.yaml", "{lat: 22.1470, lon: 105.8340}", "{lat: 22.1470, lng: 105.8340}"
+    )
+    _, problems = load_pack(pack)
+    assert [str(p) for p in problems] == [
+        "centers.yaml: tthtcd-duc-xuan: 'lng': tên trường lạ trong tọa độ (location), không có "
+        "trong định dạng nên không được dùng; có phải định viết 'lon'?"
+    ]

@@ -272,8 +272,16 @@ def _machine_path(err: Mapping[str, Any]) -> str:
     return ".".join(loc)
 
 
-def _translate(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> tuple[str, str]:
-    """Return (field in words, Vietnamese message) for one pydantic error."""
+def _translate(
+    err: Mapping[str, Any],
+    model: type[BaseModel] | None = None,
+    missing: Mapping[tuple[str, ...], list[str]] | None = None,
+) -> tuple[str, str]:
+    """Return (field in words, Vietnamese message) for one pydantic error.
+
+    ``missing`` lists, per place, the required fields left out: a strange key next to them is
+    most likely one of them misspelt (``lng`` for ``lon``).
+    """
     loc = [str(p) for p in err.get("loc", ()) if not str(p).startswith("function-")]
     # Annotated validators add their type name to the location; keep only field names and indexes.
     is_key = "[key]" in loc
@@ -293,7 +301,7 @@ def _translate(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> 
     if kind == "extra_forbidden":
         name = loc[-1] if loc else "?"
         known = sorted(model.model_fields) if model is not None and len(loc) == 1 else []
-        known = [k.rstrip("_") for k in known]
+        known = [k.rstrip("_") for k in known] + list((missing or {}).get(tuple(loc[:-1]), []))
         guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f"; có phải định viết '{guess[0]}'?" if guess else ""
         where = field_words(loc[:-1]) if len(loc) > 1 else ""
@@ -334,8 +342,14 @@ def _validate(
     except ValidationError as exc:
         found: list[tuple[str, str]] = []
         paths: dict[tuple[str, str], str] = {}
-        for err in exc.errors():
-            pair = _translate(err, model)
+        errors = exc.errors()
+        missing: dict[tuple[str, ...], list[str]] = {}
+        for err in errors:
+            if err.get("type") == "missing":
+                where = ["from" if str(p) == "from_" else str(p) for p in err.get("loc", ())]
+                missing.setdefault(tuple(where[:-1]), []).append(where[-1])
+        for err in errors:
+            pair = _translate(err, model, missing)
             if pair not in found:
                 found.append(pair)
                 paths[pair] = _machine_path(err)
@@ -568,7 +582,8 @@ def parse_pack(raw: Mapping[str, Any]) -> tuple[Pack | None, list[Problem]]:
                         "mobile_library.yaml",
                         "-",
                         f"'{key}'",
-                        _MESSAGES["extra_forbidden"],
+                        "tên trường lạ, không có trong định dạng nên không được dùng; "
+                        "tệp này chỉ có 'vehicle:' và 'stops:'",
                         str(key),
                     )
                 )
