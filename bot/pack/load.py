@@ -8,6 +8,7 @@ Nothing here raises on bad content: :func:`load_pack` returns the pack or the li
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,6 +233,22 @@ def field_words(path: list[str]) -> str:
     return word(head)
 
 
+def _day_hint(typed: Any) -> str:
+    """'; có phải định viết tue (thứ Ba)?' for how Vietnamese write a weekday: t3, thứ 3, CN."""
+    if not isinstance(typed, str):
+        return ""
+    text = unicodedata.normalize("NFC", typed).lower().replace(" ", "").replace(".", "")
+    for prefix in ("thứ", "thu", "th", "t"):
+        if text.startswith(prefix) and text[len(prefix) :].isdigit():
+            number = int(text[len(prefix) :])
+            if 2 <= number <= 7:
+                day = ("mon", "tue", "wed", "thu", "fri", "sat")[number - 2]
+                return f"; có phải định viết {day} ({DAY_WORDS[day]})?"
+    if text in ("cn", "chủnhật", "chunhat"):
+        return "; có phải định viết sun (Chủ nhật)?"
+    return ""
+
+
 def _shown(value: Any) -> str:
     """The value a person typed, as they would recognise it."""
     if value is None:
@@ -312,13 +329,14 @@ def _translate(
         )
     if kind == "literal_error":
         if is_key and loc and loc[0] == "hours":
+            hint = _day_hint(loc[-1]) or '; ví dụ sun: ["08:00-11:30"] cho Chủ nhật'
             return (
                 "giờ mở cửa (hours)",
-                f"'{loc[-1]}' không phải tên thứ; dùng {WEEKDAY_CHOICES}, "
-                'ví dụ sun: ["08:00-11:30"] cho Chủ nhật',
+                f"'{loc[-1]}' không phải tên thứ; dùng {WEEKDAY_CHOICES}{hint}",
             )
         if last in ("weekdays", "weekday"):
-            return field_words(loc), f"{shown} không phải tên thứ; dùng {WEEKDAY_CHOICES}"
+            hint = _day_hint(value)
+            return field_words(loc), f"{shown} không phải tên thứ; dùng {WEEKDAY_CHOICES}{hint}"
         choices = LITERALS.get(last, str(ctx.get("expected", "")).replace("' or '", "', '"))
         return field_words(loc), f"{shown} không hợp lệ; dùng {choices}"
     if kind in ("greater_than_equal", "greater_than"):
