@@ -80,7 +80,7 @@ class PackError(Exception):
 _MESSAGES: dict[str, str] = {
     "missing": "chưa điền (trường bắt buộc)",
     "extra_forbidden": "trường lạ, không có trong định dạng (gõ nhầm tên?)",
-    "string_type": "cần một đoạn chữ",
+    "string_type": 'cần một đoạn chữ (chữ chỉ toàn số thì để trong ngoặc kép, ví dụ "2027")',
     "string_too_short": "không được để trống",
     "too_short": "không được để trống",
     "int_parsing": "cần một số nguyên",
