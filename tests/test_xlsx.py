@@ -61,12 +61,17 @@ def test_workbook_is_made_for_people_to_fill_in() -> None:
         for v in courses.data_validations.dataValidation
         if v.type == "list"
     }
-    assert lists == {"C2": "='Chủ đề'!$A$2:$A$20000", "D2": "='Trung tâm'!$A$2:$A$20000"}
+    assert lists["C2"] == "='Chủ đề'!$A$2:$A$20000"
+    assert lists["D2"] == "='Trung tâm'!$A$2:$A$20000"
+    assert lists["H2"].startswith('"mon,tue,wed,thu,fri,sat,sun,') and "tue; thu" in lists["H2"]
+    assert len(lists["H2"]) <= 255  # Excel's limit for a typed list
     stops = wb["Điểm dừng xe"]
     weekday = [v for v in stops.data_validations.dataValidation if v.type == "list"]
     assert weekday and weekday[0].formula1 == '"mon,tue,wed,thu,fri,sat,sun"'
-    hints = [v.prompt for v in courses.data_validations.dataValidation if v.type != "list"]
+    hints = [v.prompt for v in courses.data_validations.dataValidation]
     assert any("tue; thu" in str(h) for h in hints)
+    warned = [v.errorStyle for v in courses.data_validations.dataValidation if v.type == "list"]
+    assert set(warned) == {"warning"}  # a new topic or another set of days is still accepted
     closures = wb["Ngày nghỉ thư viện"].data_validations.dataValidation
     assert closures[0].formula1 == "='Thư viện'!$A$2:$A$20000"
 

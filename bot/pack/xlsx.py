@@ -285,11 +285,29 @@ def _id_range(kind: str) -> str:
 
 
 WEEKDAY_LIST = '"' + ",".join(WEEKDAYS) + '"'
+# Classes meet on several days: the usual patterns are offered, any other list may be typed
+# (a value outside the list is only a warning).
+WEEKDAY_SETS = (
+    '"'
+    + ",".join(
+        [
+            *WEEKDAYS,
+            "mon; wed",
+            "tue; thu",
+            "wed; fri",
+            "mon; wed; fri",
+            "tue; thu; sat",
+            "sat; sun",
+        ]
+    )
+    + '"'
+)
 # Drop-downs: (sheet, column header) -> the list it offers; a value not in it is only a warning
 # (staff may add the topic on its sheet later), the importer checks it anyway.
 DROP_DOWNS: dict[tuple[str, str], str] = {
     ("courses", "topic"): _id_range("topics"),
     ("courses", "center"): _id_range("centers"),
+    ("courses", "weekdays"): WEEKDAY_SETS,
     ("closures", "library"): _id_range("libraries"),
     ("stops", "weekly_weekday"): WEEKDAY_LIST,
     ("announcements", "course"): _id_range("courses"),
@@ -330,7 +348,7 @@ def _write_sheet(
             check.errorTitle = "Giá trị không có trong danh sách"
             check.error = "Hãy chọn trong danh sách thả xuống (" + column.help + ")."
             check.promptTitle = column.title
-            check.prompt = column.help
+            check.prompt = HINTS.get((kind, column.header), column.help)
             check.showErrorMessage = True
             check.showInputMessage = True
         elif hint is not None:
