@@ -395,8 +395,8 @@ def test_a_formula_is_one_problem_not_also_a_missing_value() -> None:
     _, problems = read_workbook(out.getvalue())
     assert [str(p) for p in problems] == [
         "sheet Thông tin chung, dòng 2, cột Giá trị: ô chứa công thức; hãy dán giá trị",
-        "sheet Lớp học, dòng 2, cột Tên lớp: ô chứa công thức; hãy dán giá trị",
         "sheet Thông tin chung, dòng 6, cột Giá trị (Liên hệ): chưa điền (trường bắt buộc)",
+        "sheet Lớp học, dòng 2, cột Tên lớp: ô chứa công thức; hãy dán giá trị",
     ]
 
 

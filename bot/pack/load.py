@@ -669,6 +669,9 @@ def load_pack(folder: Path | str) -> tuple[Pack | None, list[Problem]]:
     raw, problems = read_pack_files(Path(folder))
     pack, more = parse_pack(raw)
     problems += more
+    # One file at a time, in the order of the format (stable: items keep their order).
+    order = {name: index for index, name in enumerate(FILES)}
+    problems.sort(key=lambda p: order.get(p.file, -1))
     return (pack if not problems else None), problems
 
 

@@ -631,6 +631,9 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
         if at & formula_cells and located.message.startswith("chưa điền"):
             continue
         problems.append(located)
+    # Read in the order of the workbook: a row's problems together, rows top to bottom.
+    order = {title: index for index, title in enumerate(SHEET_TITLES.values())}
+    problems.sort(key=lambda p: (order.get(p.sheet, len(order)), p.row or 0))
     return (pack if not problems else None), problems
 
 
