@@ -320,6 +320,8 @@ def _translate(
         known = sorted(model.model_fields) if model is not None and len(loc) == 1 else []
         known = [k.rstrip("_") for k in known] + list((missing or {}).get(tuple(loc[:-1]), []))
         guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if not guess and len(loc) > 1:  # inside a closure, a place, a schedule: any field name
+            guess = difflib.get_close_matches(name, list(FIELD_WORDS), n=1, cutoff=0.75)
         hint = f"; có phải định viết '{guess[0]}'?" if guess else ""
         where = field_words(loc[:-1]) if len(loc) > 1 else ""
         inside = f" trong {where}" if where else ""
