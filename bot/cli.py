@@ -21,7 +21,7 @@ from bot.clock import FixedClock
 from bot.logs import configure_logging, protect
 from bot.notify.cli import broadcasts
 from bot.pack import PackError, consistency, dump_pack, load_pack
-from bot.pack.diff import diff_packs
+from bot.pack.diff import KIND_LABELS, diff_packs, summary_words
 from bot.pack.sources import read_source
 from bot.pack.xlsx import UploadError, write_workbook
 from bot.settings import Settings, SettingsError, load_settings
@@ -215,11 +215,31 @@ def run(
         _run(lambda: run_bot(settings, webhook=webhook, host=host, port=port), fast_loop=True)
 
 
+def _content_source(path: Path | None, command: str) -> Path:
+    """The pack to read; said in Vietnamese when it was left out (not click's English)."""
+    if path is None:
+        raise _fail(
+            f"hoctap: thiếu thư mục hoặc tệp cần {'kiểm tra' if command == 'check' else 'nạp'}; "
+            f"ví dụ: hoctap content {command} content/  (hoặc noi-dung.xlsx, noi-dung.zip)",
+            2,
+        )
+    return path
+
+
 @content_cli.command("check")
-def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung.")]) -> None:
+def content_check(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="THƯ_MỤC|TỆP", help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip."),
+    ] = None,
+) -> None:
     """Kiểm tra một bộ nội dung: in mỗi lỗi một dòng; mã thoát 0 nếu hợp lệ."""
     _utf8_stdio()
-    pack, problems = load_pack(folder)
+    folder = _content_source(folder, "check")
+    try:
+        pack, problems = read_source(folder)
+    except UploadError as exc:
+        raise _fail(f"hoctap: {folder}: {exc}", 1) from None
     if pack is None:
         for problem in problems:
             typer.echo(str(problem))
@@ -237,7 +257,10 @@ def content_check(folder: Annotated[Path, typer.Argument(help="Thư mục bộ n
 
 @content_cli.command("import")
 def content_import(
-    folder: Annotated[Path, typer.Argument(help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip.")],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="THƯ_MỤC|TỆP", help="Thư mục bộ nội dung, tệp .xlsx hoặc .zip."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì.")
     ] = False,
@@ -245,6 +268,7 @@ def content_import(
 ) -> None:
     """Nhập một bộ nội dung thành phiên bản mới (tất cả hoặc không gì cả)."""
     _utf8_stdio()
+    folder = _content_source(folder, "import")
     try:
         pack, problems = read_source(folder)
     except UploadError as exc:
@@ -297,7 +321,14 @@ def content_export(
             typer.echo(f"Đã xuất phiên bản {live.version} vào {xlsx}.")
             return
         assert folder is not None
-        written = dump_pack(live.pack, folder)
+        from db import content as content_db
+
+        # The folder this version was imported from (if it is still there) gives the comments
+        # and the way of writing to keep; files already in the target folder come first.
+        async with app.sessions() as session:
+            versions = await content_db.list_versions(session)
+        source = next((v.source for v in versions if v.id == live.version), None)
+        written = dump_pack(live.pack, folder, template=Path(source) if source else None)
         typer.echo(f"Đã xuất phiên bản {live.version}: {len(written)} tệp vào {folder}.")
 
     _run(lambda: _with_app(settings, work, import_default=True))
@@ -315,26 +346,44 @@ def content_versions() -> None:
         async with app.sessions() as session:
             live = await content_db.current_version(session)
             versions = await content_db.list_versions(session)
+            # the newest versions get their changes spelled out, before → after
+            packs = {v.id: await content_db.read_pack(session, v.id) for v in versions[:21]}
         if not versions:
             typer.echo("Chưa có phiên bản nào.")
-        for v in versions:
+        for index, v in enumerate(versions):
             mark = "*" if v.id == live else " "
             when = v.created_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
-            changes = ", ".join(
-                f"{kind} +{c['added']} ~{c['changed']} -{c['removed']}"
+            changes = "; ".join(
+                f"{KIND_LABELS.get(kind, kind)}: {summary_words(c, whole=kind == 'pack')}"
                 for kind, c in (v.summary or {}).items()
             )
             typer.echo(f"{mark}{v.id:>4}  {when}  {v.author:<12} {v.note or v.source}  {changes}")
+            older = versions[index + 1].id if index + 1 < len(versions) else None
+            new_pack = packs.get(v.id)
+            if older is None or new_pack is None:
+                continue  # the first version adds everything: its counts say it all
+            for line in diff_packs(packs.get(older), new_pack).lines():
+                if line.startswith("  • "):
+                    typer.echo(f"        {line.strip()}")
 
     _run(lambda: _with_app(settings, work, import_default=False))
 
 
 @content_cli.command("rollback")
 def content_rollback(
-    version: Annotated[int, typer.Argument(help="Số phiên bản muốn khôi phục.")],
+    version_text: Annotated[
+        str, typer.Argument(metavar="PHIÊN_BẢN", help="Số phiên bản muốn khôi phục, ví dụ 3.")
+    ],
 ) -> None:
     """Khôi phục một phiên bản cũ (tạo phiên bản mới có cùng nội dung)."""
     _utf8_stdio()
+    if not version_text.strip().isdigit():
+        raise _fail(
+            f"hoctap: '{version_text}' không phải số phiên bản; xem các số bằng "
+            "'hoctap content versions', rồi gõ ví dụ: hoctap content rollback 3",
+            2,
+        )
+    version = int(version_text)
     settings = _settings()
 
     async def work(app: App) -> None:

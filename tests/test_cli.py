@@ -47,6 +47,12 @@ def hoctap(
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
+def _versions(env: dict[str, str]) -> list[str]:
+    """One line per version (the indented lines under a version say what it changed)."""
+    lines = hoctap("content", "versions", env=env).stdout.splitlines()
+    return [line for line in lines if "•" not in line]
+
+
 @pytest.fixture
 def env(clean_env: dict[str, str], database_url: str) -> dict[str, str]:
     return {**clean_env, "HOCTAP_DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
@@ -83,7 +89,7 @@ def test_check_rejects_a_broken_pack_with_one_line_per_problem(
 def test_import_export_rollback_round_trip(env: dict[str, str], tmp_path: Path) -> None:
     dry = hoctap("content", "import", str(DEV_PACK), "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
-    assert "hỏi đáp: +15" in dry.stdout and "chạy thử" in dry.stdout
+    assert "hỏi đáp: thêm 15" in dry.stdout and "chạy thử" in dry.stdout
     assert hoctap("content", "versions", env=env).stdout.strip() == "Chưa có phiên bản nào."
 
     first = hoctap("content", "import", str(DEV_PACK), env=env)
@@ -107,7 +113,7 @@ def test_import_export_rollback_round_trip(env: dict[str, str], tmp_path: Path) 
     del faq[1]
     (edited / "faq.yaml").write_text(yaml.safe_dump(faq, allow_unicode=True), "utf-8")
     second = hoctap("content", "import", str(edited), env=env)
-    assert "hỏi đáp: ~1 (lam-the-ban-doc); -1 (muon-sach-bao-lau)" in second.stdout
+    assert "hỏi đáp: sửa 1 (lam-the-ban-doc); xóa 1 (muon-sach-bao-lau)" in second.stdout
     assert "phiên bản 2" in second.stdout
 
     back = hoctap("content", "rollback", "1", env=env)
@@ -117,7 +123,7 @@ def test_import_export_rollback_round_trip(env: dict[str, str], tmp_path: Path) 
     hoctap("content", "export", str(restored), env=env)
     assert load_pack(restored)[0] == original
 
-    listing = hoctap("content", "versions", env=env).stdout.splitlines()
+    listing = _versions(env)
     assert [line.lstrip("* ").split()[0] for line in listing] == ["3", "2", "1"]
     assert listing[0].startswith("*") and not listing[1].startswith("*")
 
@@ -132,9 +138,9 @@ def test_a_pack_with_errors_changes_nothing(env: dict[str, str], tmp_path: Path)
     (broken / "faq.yaml").write_text("- id: x\n  question: q\n", encoding="utf-8")
     result = hoctap("content", "import", str(broken), env=env)
     assert result.returncode == 1
-    assert "faq.yaml: x: answer: thiếu trường bắt buộc" in result.stdout
+    assert "faq.yaml: x: câu trả lời (answer): chưa điền (trường bắt buộc)" in result.stdout
     assert "không có gì thay đổi" in result.stderr
-    assert len(hoctap("content", "versions", env=env).stdout.splitlines()) == 1
+    assert len(_versions(env)) == 1
 
 
 def test_ask_contract_one_line_per_input_line(env: dict[str, str]) -> None:
@@ -207,15 +213,15 @@ def test_spreadsheet_export_and_import(env: dict[str, str], tmp_path: Path) -> N
     from openpyxl import load_workbook
 
     wb = load_workbook(sheet)
-    wb["faq"]["D2"] = "Câu trả lời sửa trong Excel."
+    wb["Hỏi đáp"]["D2"] = "Câu trả lời sửa trong Excel."
     wb.save(sheet)
     result = hoctap("content", "import", str(sheet), env=env)
     assert result.returncode == 0, result.stderr
-    assert "hỏi đáp: ~1 (lam-the-ban-doc)" in result.stdout
+    assert "hỏi đáp: sửa 1 (lam-the-ban-doc)" in result.stdout
 
-    wb["courses"]["C2"] = "khong-co"
+    wb["Lớp học"]["C2"] = "khong-co"
     wb.save(sheet)
     bad = hoctap("content", "import", str(sheet), env=env)
     assert bad.returncode == 1
-    assert bad.stdout.startswith("sheet courses, dòng 2, cột topic: không có chủ đề")
-    assert len(hoctap("content", "versions", env=env).stdout.splitlines()) == 2
+    assert bad.stdout.startswith("sheet Lớp học, dòng 2, cột Chủ đề: không có chủ đề")
+    assert len(_versions(env)) == 2

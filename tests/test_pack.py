@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -46,79 +47,146 @@ def test_bundled_pack_is_valid_and_rich_enough() -> None:
     assert repeating and max(s.weekly.until for s in repeating if s.weekly).year >= 2027
 
 
+def _closed_for_a_holiday(pack, day: dt.date) -> list[str]:  # type: ignore[no-untyped-def]
+    """The reasons, when every library is closed on ``day`` and one of them for a holiday."""
+    from bot.pack.models import WEEKDAYS
+
+    reasons = []
+    for library in pack.libraries:
+        closures = [c for c in library.closures if c.from_ <= day <= c.to]
+        if not closures and WEEKDAYS[day.weekday()] in library.hours:
+            return []  # this one is open
+        reasons += [c.reason or "" for c in closures]
+    return reasons
+
+
+def test_the_bundled_van_does_not_run_when_every_library_is_closed_for_a_holiday() -> None:
+    """Issue 20 item 11: the van was due at Thượng Minh on 01/01/2027, Tết Dương lịch."""
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    visits = [
+        (day, stop.id)
+        for stop in pack.stops
+        for day in stop.visits(dt.date(2026, 1, 1), dt.date(2028, 12, 31))
+    ]
+    on_holidays = [
+        (day, stop_id, reasons)
+        for day, stop_id in visits
+        if (reasons := _closed_for_a_holiday(pack, day))
+        # Lunar new year: the van keeps the break it announces itself (mùng 1–3, checked below)
+        and not any("Nguyên đán" in r for r in reasons)
+    ]
+    assert on_holidays == []
+    assert not [v for v in visits if v[0] == dt.date(2027, 1, 1)]
+    assert (dt.date(2026, 12, 31), "nvh-thuong-minh-2026-12-31") in visits  # moved, not lost
+    tet = [v for v in visits if dt.date(2027, 2, 6) <= v[0] <= dt.date(2027, 2, 8)]
+    assert tet == []
+    said = [f.answer for f in pack.faq] + [a.body for a in pack.announcements]
+    assert any("xe thư viện lưu động nghỉ từ 06/02 đến 08/02" in text for text in said)
+
+
+def test_the_bundled_pack_gives_one_number_for_the_provincial_library() -> None:
+    import re
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in BUNDLED_PACK.glob("*.yaml"))
+    assert set(re.findall(r"0209 3870 2\d\d", text)) == {"0209 3870 226"}
+    pack, _ = load_pack(BUNDLED_PACK)
+    assert pack is not None
+    audio = next(f for f in pack.faq if "sách nói" in f.question.lower())
+    assert "0209 3870 226" in audio.answer
+
+
 CASES = [
     (
         "courses.yaml",
         lambda d: d[0].update(colour="red"),
-        "courses.yaml: smartphone-nguoi-cao-tuoi: colour: trường lạ",
+        "courses.yaml: smartphone-nguoi-cao-tuoi: 'colour': tên trường lạ",
     ),
     (
         "courses.yaml",
         lambda d: d[1].update(topic="khong-co"),
-        "courses.yaml: tin-hoc-van-phong: topic: không có chủ đề nào mang mã 'khong-co'",
+        "courses.yaml: tin-hoc-van-phong: chủ đề (topic): không có chủ đề nào mang mã 'khong-co'",
     ),
     (
         "courses.yaml",
         lambda d: d[1].update(center="tt-ma"),
-        "courses.yaml: tin-hoc-van-phong: center: không có trung tâm nào mang mã 'tt-ma'",
+        "courses.yaml: tin-hoc-van-phong: nơi học (center): "
+        "không có trung tâm nào mang mã 'tt-ma'",
     ),
-    ("topics.yaml", lambda d: d[0].update(id="Tin Học"), "topics.yaml: Tin Học: id: mã 'Tin Học'"),
+    (
+        "topics.yaml",
+        lambda d: d[0].update(id="Tin Học"),
+        "topics.yaml: Tin Học: mã (id): mã 'Tin Học'",
+    ),
     (
         "courses.yaml",
         lambda d: d[2].update(end_date="2026-11-01"),
-        "courses.yaml: trong-rau-huu-co: end_date: ngày kết thúc trước ngày bắt đầu",
+        "courses.yaml: trong-rau-huu-co: ngày kết thúc (end_date): ngày kết thúc 2026-11-01 trước",
     ),
     (
         "courses.yaml",
         lambda d: d[2].update(start_date="2026-13-01"),
-        "courses.yaml: trong-rau-huu-co: start_date: ngày không hợp lệ",
+        "courses.yaml: trong-rau-huu-co: ngày khai giảng (start_date): "
+        "'2026-13-01' không có tháng 13",
     ),
     (
         "courses.yaml",
         lambda d: d[3].update(time="13:30-25:00"),
-        "courses.yaml: trong-cam-quyt: time: giờ không tồn tại",
+        "courses.yaml: trong-cam-quyt: giờ (time): giờ không tồn tại trong '13:30-25:00'",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mon=["11:30-07:30"]),
-        "libraries.yaml: thu-vien-tinh: hours.mon.0: giờ kết thúc phải sau giờ bắt đầu",
+        "libraries.yaml: thu-vien-tinh: khoảng giờ thứ 1 trong giờ mở cửa thứ Hai (hours: mon): "
+        "giờ kết thúc phải sau giờ bắt đầu",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mon=["7h30-11h"]),
-        "libraries.yaml: thu-vien-tinh: hours.mon.0: khoảng giờ '7h30-11h' phải có dạng",
+        "libraries.yaml: thu-vien-tinh: khoảng giờ thứ 1 trong giờ mở cửa thứ Hai (hours: mon): "
+        "khoảng giờ '7h30-11h' phải có dạng",
     ),
     (
         "libraries.yaml",
         lambda d: d[0]["hours"].update(mond=["07:30-11:30"]),
-        "libraries.yaml: thu-vien-tinh: hours.mond: giá trị phải là một trong",
+        "libraries.yaml: thu-vien-tinh: giờ mở cửa (hours): 'mond' không phải tên thứ; dùng mon",
     ),
-    ("faq.yaml", lambda d: d[1].update(id=d[0]["id"]), "faq.yaml: lam-the-ban-doc: id: trùng mã"),
-    ("faq.yaml", lambda d: d[0].pop("answer"), "faq.yaml: lam-the-ban-doc: answer: thiếu trường"),
+    (
+        "faq.yaml",
+        lambda d: d[1].update(id=d[0]["id"]),
+        "faq.yaml: lam-the-ban-doc: mã (id): 'lam-the-ban-doc' trùng mã",
+    ),
+    (
+        "faq.yaml",
+        lambda d: d[0].pop("answer"),
+        "faq.yaml: lam-the-ban-doc: câu trả lời (answer): chưa điền",
+    ),
     (
         "mobile_library.yaml",
         lambda d: d["stops"][3].pop("weekly"),
-        "mobile_library.yaml: yen-lac-thu-bay: -: cần 'date' (một lần) hoặc 'weekly'",
+        "mobile_library.yaml: yen-lac-thu-bay: ngày (date): cần 'date' (xe đến một lần",
     ),
     (
         "mobile_library.yaml",
         lambda d: d["stops"][3]["weekly"].pop("until"),
-        "mobile_library.yaml: yen-lac-thu-bay: weekly.until: thiếu trường bắt buộc",
+        "mobile_library.yaml: yen-lac-thu-bay: lần cuối (until) của lịch lặp lại (weekly): "
+        "chưa điền",
     ),
     (
         "announcements.yaml",
         lambda d: d[0].update(course="khong-co-lop"),
-        "announcements.yaml: khai-giang-smartphone: course: không có lớp học nào",
+        "announcements.yaml: khai-giang-smartphone: lớp học (course): không có lớp học nào",
     ),
     (
         "announcements.yaml",
         lambda d: d[0].update(publish_at="ngày mai"),
-        "announcements.yaml: khai-giang-smartphone: publish_at: thời điểm không hợp lệ",
+        "announcements.yaml: khai-giang-smartphone: thời điểm gửi (publish_at): "
+        "'ngày mai' không phải là ngày giờ",
     ),
     (
         "pack.yaml",
         lambda d: d.update(timezone="Asia/Hanoi_X"),
-        "pack.yaml: pack: timezone: múi giờ",
+        "pack.yaml: pack: múi giờ (timezone): múi giờ",
     ),
 ]
 
@@ -183,7 +251,6 @@ def test_dump_then_load_is_lossless(dev_pack: Path, tmp_path: Path) -> None:
 
 
 def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
-    import datetime as dt
 
     pack, _ = load_pack(dev_pack)
     assert pack is not None
@@ -196,7 +263,6 @@ def test_repeating_stop_expands_visits(dev_pack: Path) -> None:
 
 
 def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) -> None:
-    import datetime as dt
 
     # 2026-11-26 is a Thursday; the stop runs on Saturdays every two weeks from then on.
     _edit(
@@ -215,6 +281,11 @@ def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) ->
     ]
 
 
+IMPOSSIBLE = ["2027-02-30", "2026-12-32", "2026-13-01", "2026-00-10", "07/12/2026", "31/02/2027",
+              "2026-11-25T25:00", "2026-02-29T08:00", "2026-12-01T00:00", "9999-99-99",
+              "0000-01-01", "2026-1-1", "2026-12-01 08:00"]  # fmt: skip
+
+
 def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
     values = st.one_of(
         st.none(),
@@ -224,12 +295,22 @@ def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
         st.lists(st.text(max_size=5), max_size=3),
         st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
         st.sampled_from(["25:00-26:00", "2026-02-30", "x" * 300, "mon", "", "Đ", "-a", "a--b"]),
+        # impossible dates and moments, as typed or as a spreadsheet gives them
+        st.sampled_from(IMPOSSIBLE),
+        st.dates(),
+        st.datetimes(),
+        # impossible numbers
+        st.sampled_from([float("inf"), float("-inf"), 10**30, -(10**30), 1e308, 2**63, -1, 0]),
+        st.builds(
+            "{}-{}-{}".format, st.integers(-1, 10000), st.integers(-1, 99), st.integers(-1, 99)
+        ),
     )
     files = st.sampled_from(["topics.yaml", "centers.yaml", "courses.yaml", "libraries.yaml",
                              "faq.yaml", "announcements.yaml"])  # fmt: skip
     keys = st.sampled_from(["id", "name", "topic", "center", "start_date", "end_date", "time",
-                            "weekdays", "fee", "hours", "closures", "alternates", "publish_at",
-                            "question", "answer", "location", "bogus"])  # fmt: skip
+                            "weekdays", "fee", "capacity", "hours", "closures", "alternates",
+                            "publish_at", "question", "answer", "location", "bogus", "course",
+                            "topics"])  # fmt: skip
     return st.tuples(files, st.integers(0, 5), keys, values)
 
 
@@ -249,8 +330,46 @@ def test_mutated_packs_give_problems_never_exceptions(mutations: list) -> None: 
     assert all(str(p).count(": ") >= 3 for p in problems)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["start_date", "end_date"]),
+    st.integers(0, 10000),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(["{y:04d}-{m:02d}-{d:02d}", "{y}-{m}-{d}", "{d}/{m}/{y}"]),
+)
+def test_any_date_typed_into_a_yaml_file_gives_a_line_never_an_exception(
+    tmp_path_factory: pytest.TempPathFactory, key: str, y: int, m: int, d: int, form: str
+) -> None:
+    """Written unquoted into the file, as staff type it: the YAML reader must not raise."""
+    folder = tmp_path_factory.mktemp("pack")
+    for path in DEV_PACK.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    typed = form.format(y=y, m=m, d=d)
+    courses = folder / "courses.yaml"
+    text = courses.read_text(encoding="utf-8")
+    courses.write_text(text.replace(f"{key}: 2026-12-", f"{key}: {typed} #", 1), encoding="utf-8")
+    pack, problems = load_pack(folder)
+    assert (pack is None) == bool(problems)
+    assert all(str(p).count(": ") >= 3 for p in problems)
+    try:
+        real = form != "{d}/{m}/{y}" and dt.date(y, m, d) is not None
+    except ValueError:
+        real = False
+    if not real:  # the line names what was typed
+        assert any(typed in str(p) for p in problems), problems
+
+
+def test_numbers_too_big_for_the_database_are_refused(pack_copy: Path) -> None:
+    _edit(pack_copy, "courses.yaml", lambda d: d[0].update(fee=10**30, capacity=2**63))
+    _edit(pack_copy, "libraries.yaml", lambda d: d[0]["location"].update(lat=float("nan")))
+    lines = _lines(pack_copy)
+    assert any("học phí (fee): " in x and "quá lớn: tối đa 1000000000" in x for x in lines)
+    assert any("số chỗ (capacity): " in x and "quá lớn" in x for x in lines)
+    assert any("vĩ độ (lat) của tọa độ (location): nan: cần một số thật" in x for x in lines)
+
+
 def test_publish_time_with_an_offset_becomes_pack_local(pack_copy: Path) -> None:
-    import datetime as dt
 
     _edit(pack_copy, "announcements.yaml", lambda d: d[0].update(publish_at="2026-11-25T01:00Z"))
     pack, problems = load_pack(pack_copy)

@@ -91,13 +91,13 @@ async def one(app: App, incoming: Incoming) -> Reply:
 
 async def test_upload_with_errors_changes_nothing_and_lists_every_error(app: App) -> None:
     def bad(wb) -> None:  # type: ignore[no-untyped-def]
-        wb["courses"]["C2"] = "khong-co"
-        wb["courses"]["I3"] = "18:30-25:00"
+        wb["Lớp học"]["C2"] = "khong-co"
+        wb["Lớp học"]["I3"] = "18:30-25:00"
 
     reply = await one(app, upload(EDITOR, "noi-dung.xlsx", workbook(bad)))
     assert "2 lỗi" in reply.text
-    assert "sheet courses, dòng 2, cột topic" in reply.text
-    assert "sheet courses, dòng 3, cột time" in reply.text
+    assert "sheet Lớp học, dòng 2, cột Chủ đề" in reply.text
+    assert "sheet Lớp học, dòng 3, cột Giờ học" in reply.text
     assert await versions(app) == 1
     broken = await one(app, upload(EDITOR, "hong.xlsx", b"not a workbook"))
     assert "Không đọc được tệp" in broken.text and await versions(app) == 1
@@ -105,10 +105,10 @@ async def test_upload_with_errors_changes_nothing_and_lists_every_error(app: App
 
 async def test_good_upload_previewed_applied_then_rolled_back(app: App) -> None:
     def better(wb) -> None:  # type: ignore[no-untyped-def]
-        wb["faq"]["D2"] = "Mang căn cước đến quầy thủ thư; thẻ miễn phí từ năm 2027."
+        wb["Hỏi đáp"]["D2"] = "Mang căn cước đến quầy thủ thư; thẻ miễn phí từ năm 2027."
 
     preview = await one(app, upload(EDITOR, "moi.xlsx", workbook(better)))
-    assert "hỏi đáp: ~1 (lam-the-ban-doc)" in preview.text
+    assert "hỏi đáp: sửa 1 (lam-the-ban-doc)" in preview.text
     assert [b.data for b in preview.flat_buttons] == ["st:ap", "st:cx"]
     assert await versions(app) == 1  # nothing until applied
     applied = await one(app, press(EDITOR, "st:ap"))
@@ -129,7 +129,8 @@ async def test_good_upload_previewed_applied_then_rolled_back(app: App) -> None:
 
 
 async def test_cancelled_upload_changes_nothing(app: App) -> None:
-    await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["faq"].cell(2, 4, "Mới."))))
+    changed = workbook(lambda wb: wb["Hỏi đáp"].cell(2, 4, "Mới."))
+    await one(app, upload(EDITOR, "moi.xlsx", changed))
     cancelled = await one(app, press(EDITOR, "st:cx"))
     assert "không có gì thay đổi" in cancelled.text
     stale = await one(app, press(EDITOR, "st:ap"))
@@ -187,7 +188,7 @@ async def test_admin_manages_staff_and_editor_cannot(app: App) -> None:
 async def test_export_sends_a_workbook(app: App) -> None:
     reply = await one(app, cmd(EDITOR, "xuat"))
     assert reply.attachment is not None and reply.attachment.file_name.endswith(".xlsx")
-    assert "faq" in load_workbook(io.BytesIO(reply.attachment.data)).sheetnames
+    assert "Hỏi đáp" in load_workbook(io.BytesIO(reply.attachment.data)).sheetnames
 
 
 async def test_statistics_with_chart(app: App) -> None:
@@ -214,7 +215,7 @@ async def test_citizen_cannot_use_staff_commands(app: App, name: str) -> None:
 @pytest.mark.parametrize("data", STAFF_BUTTONS)
 async def test_citizen_forged_buttons_do_nothing(app: App, data: str) -> None:
     # An editor has a pending upload and an inbox: a citizen replaying their buttons gets help.
-    await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["faq"].cell(2, 4, "X."))))
+    await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["Hỏi đáp"].cell(2, 4, "X."))))
     helped = await one(app, cmd(CITIZEN, "help"))
     reply = await one(app, press(CITIZEN, data))
     assert reply.text == helped.text
@@ -284,6 +285,6 @@ async def test_control_characters_never_break_the_export(app: App) -> None:
     reply = await one(app, cmd(EDITOR, "xuat"))
     assert reply.attachment is not None
     book = load_workbook(io.BytesIO(reply.attachment.data))
-    cells = [str(c.value) for row in book["faq"].iter_rows() for c in row if c.value]
+    cells = [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value]
     assert any("giờ mở cửa" in c for c in cells)
     assert any("cho thuê phòng họp" in c for c in cells)

@@ -96,17 +96,17 @@ async def live_version(app: App) -> int:
 
 async def test_upload_errors_then_apply_then_rollback(fake: FakeTelegram, app: App) -> None:
     def broken(wb) -> None:  # type: ignore[no-untyped-def]
-        wb["courses"]["C2"] = "khong-co"
-        wb["libraries"]["H2"] = "25:00-26:00"
+        wb["Lớp học"]["C2"] = "khong-co"
+        wb["Thư viện"]["H2"] = "25:00-26:00"
 
     errors = await upload(fake, STAFF, "sai.xlsx", workbook(broken))
     assert "2 lỗi" in errors["text"]
-    assert "sheet courses, dòng 2, cột topic" in errors["text"]
-    assert "sheet libraries, dòng 2, cột hours_mon" in errors["text"]
+    assert "sheet Lớp học, dòng 2, cột Chủ đề" in errors["text"]
+    assert "sheet Thư viện, dòng 2, cột Giờ mở cửa thứ Hai" in errors["text"]
     assert await live_version(app) == 1
 
     def better(wb) -> None:  # type: ignore[no-untyped-def]
-        wb["faq"]["D2"] = "Chỉ cần căn cước; thẻ miễn phí từ năm 2027."
+        wb["Hỏi đáp"]["D2"] = "Chỉ cần căn cước; thẻ miễn phí từ năm 2027."
 
     preview = await upload(fake, STAFF, "dung.xlsx", workbook(better))
     assert "lam-the-ban-doc" in preview["text"] and data_of(preview) == ["st:ap", "st:cx"]
@@ -145,7 +145,7 @@ async def test_statistics_and_export_arrive_as_files(fake: FakeTelegram, app: Ap
     assert photo["chat_id"] == STAFF and photo["data"].startswith(b"\x89PNG")
     await say(fake, STAFF, "/xuat")
     document = next(u for u in fake.uploads if u["kind"] == "document")
-    assert "faq" in load_workbook(io.BytesIO(document["data"])).sheetnames
+    assert "Hỏi đáp" in load_workbook(io.BytesIO(document["data"])).sheetnames
 
 
 async def test_a_citizen_reaches_no_staff_action(fake: FakeTelegram, app: App) -> None:

@@ -1,4 +1,4 @@
-"""Pydantic models of a content pack, one per file of ../shared/CONTENT_FORMAT.md.
+"""Pydantic models of a content pack, one per file of docs/DINH_DANG_NOI_DUNG.md.
 
 Every model forbids unknown keys (a typo must not pass silently). Optional fields default to
 ``None`` (scalars) or an empty list, so that ``model_dump(exclude_none=True)`` and dropping empty
@@ -26,6 +26,8 @@ from pydantic import (
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_FEE = 1_000_000_000  # one billion đồng: anything above is a typo (and must fit the database)
+MAX_CAPACITY = 100_000
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
@@ -39,7 +41,8 @@ def _nfc(value: object) -> object:
 def _slug(value: object) -> object:
     if isinstance(value, str) and not SLUG_RE.match(value):
         raise ValueError(
-            f"mã '{value}' không hợp lệ: chỉ dùng a-z, 0-9 và '-', bắt đầu bằng chữ/số"
+            f"mã '{value}' không hợp lệ: chỉ dùng chữ thường không dấu, số và dấu '-', "
+            "bắt đầu bằng chữ hoặc số, ví dụ tin-hoc-k2"
         )
     return value
 
@@ -49,21 +52,100 @@ def _time_range(value: object) -> object:
         return value
     m = RANGE_RE.match(value.strip())
     if not m:
-        raise ValueError(f"khoảng giờ '{value}' phải có dạng HH:MM-HH:MM")
+        raise ValueError(
+            f"khoảng giờ '{value}' phải có dạng giờ:phút-giờ:phút, ví dụ \"07:30-11:30\""
+        )
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ValueError(f"giờ không tồn tại trong '{value}'")
+        raise ValueError(
+            f"giờ không tồn tại trong '{value}' (giờ từ 00 đến 23, phút từ 00 đến 59); "
+            'ví dụ "13:30-17:00"'
+        )
     if (h2, m2) <= (h1, m1):
-        raise ValueError(f"giờ kết thúc phải sau giờ bắt đầu trong '{value}'")
+        raise ValueError(
+            f"giờ kết thúc phải sau giờ bắt đầu trong '{value}'; ví dụ \"07:30-11:30\""
+        )
     return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
 
 
+DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+DMY_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+DATETIME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(:\d{2})?(.*)$")
+
+
+def _real_date(year: int, month: int, day: int, typed: str, example_time: str = "") -> dt.date:
+    """The date, or a Vietnamese reason why ``typed`` is not one, with a good example."""
+    if not 1 <= month <= 12:
+        raise ValueError(
+            f"'{typed}' không có tháng {month} (tháng chỉ từ 01 đến 12); "
+            f"viết năm-tháng-ngày, ví dụ {year:04d}-12-{min(day, 31):02d}{example_time}"
+        )
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        first = dt.date(year, month, 1)
+        last = ((first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)).day
+        raise ValueError(
+            f"'{typed}' không có trên lịch (tháng {month}/{year} chỉ có {last} ngày); "
+            f"ví dụ {year:04d}-{month:02d}-{last:02d}{example_time}"
+        ) from None
+
+
 def _date(value: object) -> object:
-    # YAML gives a date object for 2026-12-01 but a datetime for 2026-12-01T00:00; a string
-    # such as "2026-13-01" is left to pydantic to reject.
+    """A date as staff type it: ``2026-12-01`` (a string from YAML, a date from a spreadsheet)."""
     if isinstance(value, dt.datetime):
-        raise ValueError("cần một ngày YYYY-MM-DD, không kèm giờ")
-    return value
+        if value.time() == dt.time(0):
+            return value.date()
+        raise ValueError(f"'{value:%Y-%m-%d %H:%M}' có kèm giờ; chỉ ghi ngày, ví dụ 2026-12-01")
+    if isinstance(value, dt.date) or not isinstance(value, str):
+        return value
+    text = value.strip()
+    m = DATE_RE.match(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        return _real_date(year, month, day, typed=text)
+    m = DMY_RE.match(text)
+    if m:
+        day, month, year = (int(g) for g in m.groups())
+        hint = f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 else "2026-12-07"
+        raise ValueError(
+            f"'{text}' viết theo kiểu ngày/tháng/năm; hãy viết năm-tháng-ngày: {hint}"
+        )
+    if DATETIME_RE.match(text):
+        raise ValueError(f"'{text}' có kèm giờ; chỉ ghi ngày, ví dụ {text[:10]}")
+    raise ValueError(f"'{text}' không phải là ngày; viết năm-tháng-ngày, ví dụ 2026-12-01")
+
+
+def _datetime(value: object) -> object:
+    """A moment as staff type it: ``2026-11-25T08:00`` (local time, an offset is allowed)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        raise ValueError(
+            f"'{value.isoformat()}' thiếu giờ gửi; ghi cả ngày và giờ, "
+            f"ví dụ {value.isoformat()}T08:00"
+        )
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    m = DATETIME_RE.match(text)
+    if m:
+        year, month, day, hour, minute = (int(g) for g in m.groups()[:5])
+        _real_date(year, month, day, typed=text, example_time=f"T{min(hour, 23):02d}:{minute:02d}")
+        if hour > 23 or minute > 59:
+            raise ValueError(f"'{text}' có giờ không tồn tại; ví dụ {text[:10]}T08:00")
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{text}' không đúng dạng; ví dụ {text[:10]}T08:00 (năm-tháng-ngàyTgiờ:phút)"
+            ) from None
+    m = DATE_RE.match(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        _real_date(year, month, day, typed=text, example_time="T08:00")
+        raise ValueError(f"'{text}' thiếu giờ gửi; ghi cả ngày và giờ, ví dụ {text}T08:00")
+    raise ValueError(
+        f"'{text}' không phải là ngày giờ; viết năm-tháng-ngàyTgiờ:phút, ví dụ 2026-11-25T08:00"
+    )
 
 
 Text = Annotated[str, BeforeValidator(_nfc), Field(min_length=1)]
@@ -71,6 +153,7 @@ OptText = Annotated[str | None, BeforeValidator(_nfc)]
 Slug = Annotated[str, BeforeValidator(_slug)]
 TimeRange = Annotated[str, BeforeValidator(_time_range)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_datetime)]
 TextList = list[Annotated[str, BeforeValidator(_nfc), Field(min_length=1)]]
 
 
@@ -85,8 +168,8 @@ class _Model(BaseModel):
 
 
 class Location(_Model):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class PackInfo(_Model):
@@ -137,15 +220,18 @@ class Course(_Model):
     end_date: Date
     weekdays: list[Weekday] = []
     time: TimeRange | None = None
-    fee: int = Field(default=0, ge=0)
-    capacity: int | None = Field(default=None, ge=1)
+    fee: int = Field(default=0, ge=0, le=MAX_FEE)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     registration: OptText = None
     keywords: TextList = []
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Course:
         if self.end_date < self.start_date:
-            raise ValueError("end_date: ngày kết thúc trước ngày bắt đầu")
+            raise ValueError(
+                f"end_date: ngày kết thúc {self.end_date.isoformat()} trước ngày khai giảng "
+                f"{self.start_date.isoformat()}; ngày kết thúc phải cùng ngày hoặc sau"
+            )
         return self
 
 
@@ -159,7 +245,10 @@ class Closure(_Model):
     @model_validator(mode="after")
     def _in_order(self) -> Closure:
         if self.to < self.from_:
-            raise ValueError("to: ngày kết thúc nghỉ trước ngày bắt đầu")
+            raise ValueError(
+                f"to: ngày nghỉ cuối {self.to.isoformat()} trước ngày nghỉ đầu "
+                f"{self.from_.isoformat()}; nghỉ một ngày thì ghi hai ngày giống nhau"
+            )
         return self
 
 
@@ -186,7 +275,10 @@ class Library(_Model):
             spans = sorted(parse_range(r) for r in ranges)
             for (_, end), (start, _) in itertools.pairwise(spans):
                 if start < end:
-                    raise ValueError(f"{day}: các khoảng giờ chồng lên nhau")
+                    raise ValueError(
+                        f"{day}: các khoảng giờ {', '.join(ranges)} chồng lên nhau; "
+                        'ví dụ đúng: ["07:30-11:30", "13:30-17:00"]'
+                    )
         return value
 
 
@@ -199,7 +291,9 @@ class Weekly(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Weekly:
         if self.until < self.first:
-            raise ValueError("until: ngày kết thúc trước ngày 'first'")
+            raise ValueError(
+                f"until: lần cuối {self.until.isoformat()} trước lần đầu {self.first.isoformat()}"
+            )
         return self
 
     @property
@@ -225,9 +319,16 @@ class Stop(_Model):
     @model_validator(mode="after")
     def _one_schedule(self) -> Stop:
         if self.date is None and self.weekly is None:
-            raise ValueError("cần 'date' (một lần) hoặc 'weekly' (lặp lại)")
+            raise ValueError(
+                "date: cần 'date' (xe đến một lần, ví dụ date: 2026-12-05) hoặc 'weekly' "
+                "(lặp lại, ví dụ weekly: {weekday: wed, every: 2, first: 2026-11-04, "
+                "until: 2027-12-31})"
+            )
         if self.date is not None and self.weekly is not None:
-            raise ValueError("chỉ dùng một trong 'date' hoặc 'weekly', không dùng cả hai")
+            raise ValueError(
+                "date: chỉ dùng một trong 'date' (một lần) hoặc 'weekly' (lặp lại), không dùng "
+                "cả hai"
+            )
         return self
 
     def visits(self, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -280,17 +381,10 @@ class Announcement(_Model):
     id: Slug
     title: Text
     body: Text
-    publish_at: dt.datetime
+    publish_at: DateTime
     topics: list[Slug] = []
     communes: TextList = []
     course: Slug | None = None
-
-    @field_validator("publish_at", mode="before")
-    @classmethod
-    def _local(cls, value: object) -> object:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            raise ValueError("cần ngày và giờ dạng YYYY-MM-DDTHH:MM")
-        return value
 
 
 class LexiconEntry(_Model):
