@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
+from bot import wording
 from bot.pack import visits
 from bot.pack.models import Course, Stop
 from bot.understanding import cues, replies, schedule
@@ -18,12 +19,15 @@ from bot.understanding.weights import (
     MOBILE_LIST,
     MONTH_LIST,
 )
+from bot.wording import with_commune
 
 
 def _visit_line(visit: visits.Visit) -> str:
     day, stop = visit
     label = day_label(day)
-    return f"- {label[:1].upper()}{label[1:]}, {stop.time}: {stop.place} ({stop.commune})"
+    return (
+        f"- {label[:1].upper()}{label[1:]}, {stop.time}: {with_commune(stop.place, stop.commune)}"
+    )
 
 
 def _in_part(time_range: str, part: str) -> bool:
@@ -220,8 +224,9 @@ class Answers:
             lines = [f"{label} không có thư viện nào mở cửa."]
             for lib in libs:
                 closure = next((c for d in days if (c := replies.closure_on(lib, d))), None)
-                why = f" ({closure.reason})" if closure and closure.reason else ""
-                lines.append(f"- {lib.name}: nghỉ{why}")
+                lines.append(
+                    f"- {lib.name}: {wording.closed(closure.reason if closure else None)}"
+                )
             ids = tuple(lib.id for lib in libs)
             return Answer("library_hours", ids, 1.0, "\n".join(lines), self._lib_choices(ids))
         count = f"{len(found)} thư viện" if len(found) > 1 else "1 thư viện"

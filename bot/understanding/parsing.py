@@ -120,7 +120,13 @@ def _clock_time(folds: Sequence[str], part: str | None) -> tuple[dt.time | None,
 
 
 def _label(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """A button label of at most ``limit`` characters, cut at a word with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,:;–-") + "…"
 
 
 class Reading:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.pack.models import WEEKDAYS, Center, Closure, Course, Library, Pack, Stop, parse_range
 from bot.understanding.dates import When, day_label, weekday_name
+from bot.wording import closed, with_commune
 
 LOOKAHEAD_DAYS = 60
 
@@ -123,7 +124,7 @@ def courses_text(pack: Pack, courses: Sequence[Course], today: dt.date, heading:
 
 def center_text(center: Center) -> str:
     """Address and phone of a learning centre."""
-    lines = [center.name, f"Địa chỉ: {center.address} ({center.commune})."]
+    lines = [center.name, f"Địa chỉ: {with_commune(center.address, center.commune)}."]
     if center.phone:
         lines.append(f"Điện thoại: {center.phone}.")
     return "\n".join(lines)
@@ -175,7 +176,7 @@ def next_opening(library: Library, now: dt.datetime) -> dt.datetime | None:
 def _day_hours(library: Library, day: dt.date) -> str:
     closure = closure_on(library, day)
     if closure:
-        return f"{day_label(day)}: nghỉ" + (f" ({closure.reason})" if closure.reason else "")
+        return f"{day_label(day)}: {closed(closure.reason)}"
     ranges = ranges_on(library, day)
     return f"{day_label(day)}: " + (_fmt_ranges(ranges) if ranges else "không mở cửa")
 
@@ -229,8 +230,9 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
     upcoming = [c for c in library.closures if c.to >= today]
     near = [c for c in upcoming if closures or (c.from_ - today).days <= 14]
     for c in near[:2]:
-        reason = f" ({c.reason})" if c.reason else ""
-        lines.append(f"Lịch nghỉ: {dmy(c.from_)} đến hết {dmy(c.to)}{reason}.")
+        reason = f" ({c.reason.strip().rstrip('.')})" if c.reason else ""
+        when = span(c.from_, c.to) if c.from_ == c.to else f"{dmy(c.from_)} đến hết {dmy(c.to)}"
+        lines.append(f"Lịch nghỉ: {when}{reason}.")
     if library.address:
         lines.append(f"Địa chỉ: {library.address}.")
     if library.phone:
@@ -245,8 +247,7 @@ def open_at_line(library: Library, moment: dt.datetime, today: dt.date) -> str:
     head = f"Lúc {moment:%H:%M} {when}"
     closure = closure_on(library, day)
     if closure:
-        why = f" ({closure.reason})" if closure.reason else ""
-        return f"{head}: thư viện nghỉ{why}."
+        return f"{head}: thư viện {closed(closure.reason)}."
     ranges = ranges_on(library, day)
     if any(a <= moment.time() < b for a, b in ranges):
         end = next(b for a, b in ranges if a <= moment.time() < b)
@@ -279,7 +280,9 @@ def visits_text(
     else:
         lines = [heading + ":"]
         for day, stop in visits:
-            lines.append(f"- {day_label(day)}, {stop.time}: {stop.place} ({stop.commune})")
+            lines.append(
+                f"- {day_label(day)}, {stop.time}: {with_commune(stop.place, stop.commune)}"
+            )
     if phone:
         lines.append(f"Liên hệ xe: {phone}.")
     return "\n".join(lines)
