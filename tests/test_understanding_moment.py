@@ -153,3 +153,21 @@ def test_one_day_event_reads_as_one_day() -> None:
     answer = e.render(f"course:{one_day.id}", THURSDAY)
     assert f"{one_day.start_date:%d/%m/%Y}–{one_day.end_date:%d/%m/%Y}" not in answer.text
     assert "Diễn ra" in answer.text
+
+
+def test_dates_of_next_year_carry_the_year() -> None:
+    e = bundled()
+    december = dt.datetime(2026, 12, 30, 10, 0)
+    answer = e.ask("thứ 2 tuần sau có lớp gì", december)  # Monday 04/01/2027
+    assert answer.text.startswith("Thứ Hai 04/01/2027")
+
+
+def test_a_where_question_is_not_answered_yes() -> None:
+    e = bundled()
+    for faq in e.pack.faq:
+        if faq.answer.startswith("Có. "):
+            answer = e.render(f"faq:{faq.id}", THURSDAY)
+            assert answer.text.startswith("Có. ")  # the entry itself is unchanged
+            break
+    where = e.ask("thư viện có sách nói cho người khiếm thị ở đâu", THURSDAY)
+    assert not where.text.startswith("Có.")

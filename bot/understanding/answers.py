@@ -22,9 +22,9 @@ from bot.understanding.weights import (
 from bot.wording import with_commune
 
 
-def _visit_line(visit: visits.Visit) -> str:
+def _visit_line(visit: visits.Visit, today: dt.date | None = None) -> str:
     day, stop = visit
-    label = day_label(day)
+    label = day_label(day, today)
     return (
         f"- {label[:1].upper()}{label[1:]}, {stop.time}: {with_commune(stop.place, stop.commune)}"
     )
@@ -165,13 +165,13 @@ class Answers:
             if nxt is not None:
                 course, day = nxt
                 lines.append("Buổi học gần nhất sau đó:")
-                lines.append(schedule.session_line(course, day, self._where(course)))
+                lines.append(schedule.session_line(course, day, self._where(course), today))
                 choice = (Choice(f"course:{course.id}", _label(course.title)),)
                 return Answer("courses", (), 1.0, "\n".join(lines), choice)
             return Answer("courses", (), 1.0, lines[0])
         count = f"{len(found)} lớp" if len(found) > 1 else "1 lớp"
         lines = [f"{label} có {count}:"]
-        lines += [schedule.session_line(c, d, self._where(c)) for c, d in found]
+        lines += [schedule.session_line(c, d, self._where(c), today) for c, d in found]
         choices = tuple(Choice(f"course:{c.id}", _label(c.title)) for c, _ in found)
         return Answer("courses", tuple(c.id for c, _ in found), 1.0, "\n".join(lines), choices)
 
@@ -304,14 +304,16 @@ class Answers:
                 lines.append(f"{label} {name[:1].lower()}{name[1:]} không có lịch{where}.")
                 shown = visits.upcoming(stops, max(now, _start_of(when.end)), 365)[:1]
                 if shown:
-                    lines.append("Lần tới: " + _visit_line(shown[0]).removeprefix("- "))
+                    lines.append("Lần tới: " + _visit_line(shown[0], today).removeprefix("- "))
             else:
                 lines.append(f"{label}, {name[:1].lower()}{name[1:]} đến:")
-                lines += [_visit_line(v) + (" (đã xong)" if v in over else "") for v in shown]
+                lines += [
+                    _visit_line(v, today) + (" (đã xong)" if v in over else "") for v in shown
+                ]
             if shown and over and len(over) == len(shown):
                 nxt = visits.upcoming(stops, now, 365)[:1]
                 if nxt:
-                    lines.append("Lần tới: " + _visit_line(nxt[0]).removeprefix("- "))
+                    lines.append("Lần tới: " + _visit_line(nxt[0], today).removeprefix("- "))
                     shown = [*shown, nxt[0]]
         else:
             horizon = 120 if specific else MOBILE_DAYS
@@ -323,7 +325,7 @@ class Answers:
             shown = shown[:4] if specific else shown[:MOBILE_LIST]
             if shown:
                 lines.append(f"Lịch {name[:1].lower()}{name[1:]}:")
-                lines += [_visit_line(v) for v in shown]
+                lines += [_visit_line(v, today) for v in shown]
             else:
                 lines.append(f"{name} hiện chưa có lịch" + (" ở đó." if specific else "."))
         if phone:

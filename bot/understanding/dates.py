@@ -16,9 +16,12 @@ def weekday_name(day: dt.date) -> str:
     return "Chủ nhật" if day.weekday() == 6 else WEEKDAY_NAMES[day.weekday()]
 
 
-def day_label(day: dt.date) -> str:
-    """'thứ Bảy 12/12' style label."""
-    return f"{weekday_name(day)} {day.day:02d}/{day.month:02d}"
+def day_label(day: dt.date, today: dt.date | None = None) -> str:
+    """'thứ Bảy 12/12' style label; with the year when it is not ``today``'s year."""
+    label = f"{weekday_name(day)} {day.day:02d}/{day.month:02d}"
+    if today is not None and day.year != today.year:
+        label += f"/{day.year}"
+    return label
 
 
 @dataclass(frozen=True)

@@ -361,7 +361,10 @@ class Intents:
             missing = self._subject_missing(q, best.ref)
             if missing:
                 answer = self._none_like(missing, answer)
-        answer = Answer(answer.kind, answer.ids, round(best.score, 3), answer.text, answer.choices)
+        text = answer.text
+        if answer.kind == "faq" and text.startswith("Có. ") and q.find(cues.WHERE):
+            text = text[4:]  # 'ở đâu' is not a yes-or-no question
+        answer = Answer(answer.kind, answer.ids, round(best.score, 3), text, answer.choices)
         focus = self._focus(adjusted) if best.ref.startswith("topic:") and not missing else ""
         asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
         which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked

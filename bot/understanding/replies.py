@@ -97,11 +97,18 @@ def course_text(pack: Pack, course: Course, today: dt.date) -> str:
         lines.append("Lịch học: " + ", ".join(x for x in (when, course.time) if x) + ".")
     if center:
         lines.append(f"Địa điểm: {center.name} – {center.address}.")
-    lines.append(f"Học phí: {money(course.fee)}.")
+    if course.start_date == course.end_date:
+        # a one-off talk has no tuition: say whether it costs anything
+        lines.append("Miễn phí." if course.fee == 0 else f"Phí tham dự: {money(course.fee)}.")
+    else:
+        lines.append(f"Học phí: {money(course.fee)}.")
     if course.description:
         lines.append(course.description)
     if state != "finished" and course.registration:
-        lines.append(f"Đăng ký: {course.registration}")
+        registration = course.registration.strip()
+        starts = registration.split(" ", 2)[:2]
+        said = [w.casefold() for w in starts] == ["đăng", "ký"]
+        lines.append(registration if said else f"Đăng ký: {registration}")
     if state == "finished":
         nxt = [
             c
@@ -154,7 +161,7 @@ def moment_label(moment: dt.datetime, today: dt.date) -> str:
     """'lúc 14:00 hôm nay' / 'lúc 07:30 thứ Năm 07/10'."""
     if moment.date() == today:
         return f"lúc {moment:%H:%M} hôm nay"
-    return f"lúc {moment:%H:%M} {day_label(moment.date())}"
+    return f"lúc {moment:%H:%M} {day_label(moment.date(), today)}"
 
 
 def is_open(library: Library, now: dt.datetime) -> bool:
@@ -243,7 +250,7 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
 def open_at_line(library: Library, moment: dt.datetime, today: dt.date) -> str:
     """'Lúc 12:00 hôm nay: đang nghỉ trưa, mở lại 13:30.' for a moment asked."""
     day = moment.date()
-    when = "hôm nay" if day == today else day_label(day)
+    when = "hôm nay" if day == today else day_label(day, today)
     head = f"Lúc {moment:%H:%M} {when}"
     closure = closure_on(library, day)
     if closure:

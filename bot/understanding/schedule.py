@@ -123,11 +123,12 @@ def span_label(when: When, today: dt.date) -> str:
     """'Thứ Sáu 08/10', 'Tối nay (Thứ Tư 06/10)', 'Từ Thứ Bảy 09/10 đến Chủ nhật 10/10'."""
     part = f"{PART_NAMES[when.part]} " if when.part else ""
     if when.single or when.start == when.end:
-        day = _cap(day_label(when.start))
+        day = _cap(day_label(when.start, today))
         if when.start == today:
             return _cap(f"{part.strip() or 'hôm'} nay ({day})")
         return _cap(f"{part}{day}")
-    start, end = _cap(day_label(when.start)), _cap(day_label(max(when.start, when.end)))
+    start = _cap(day_label(when.start, today))
+    end = _cap(day_label(max(when.start, when.end), today))
     return _cap(f"{part}từ {start} đến {end}")
 
 
@@ -135,9 +136,9 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def session_line(course: Course, day: dt.date, where: str) -> str:
+def session_line(course: Course, day: dt.date, where: str, today: dt.date | None = None) -> str:
     """'- Nuôi tôm thẻ: Thứ Tư 06/10, 19:00-21:00, Xã Cửa Việt'."""
-    parts = [_cap(day_label(day))]
+    parts = [_cap(day_label(day, today))]
     if course.time:
         parts.append(course.time)
     if where:
