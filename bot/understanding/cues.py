@@ -61,6 +61,22 @@ MOBILE_STRONG: tuple[str, ...] = (
     "xe luu dong",
     "lich xe",
 )
+# Asking the van's schedule itself ('lần tới', 'ở đâu', 'mấy giờ'), not what the van is.
+VAN_WHEN: tuple[str, ...] = (
+    "lan toi",
+    "lan sau",
+    "sap toi",
+    "den dau",
+    "ve dau",
+    "lich",
+    "khi nao",
+    "bao gio",
+    "may gio",
+    "o dau",
+    "di dau",
+    "ngay nao",
+    "tiep theo",
+)
 SCHEDULE: tuple[str, ...] = (
     "lich",
     "khi nao",

@@ -171,23 +171,7 @@ class Intents:
 
         # Mobile library visits.
         if self.pack.stops and (mobile_strong or (mobile_pos and stop_hits)):
-            strong_sched = q.find(
-                (
-                    "lan toi",
-                    "lan sau",
-                    "sap toi",
-                    "den dau",
-                    "ve dau",
-                    "lich",
-                    "khi nao",
-                    "bao gio",
-                    "may gio",
-                    "o dau",
-                    "di dau",
-                    "ngay nao",
-                    "tiep theo",
-                )
-            )
+            strong_sched = q.find(cues.VAN_WHEN)
             base = 0.6 + (0.25 if stop_hits else 0.0)
             base += 0.35 if (strong_sched or q.when) else (0.1 if sched_pos else 0.0)
             named = set().union(*(h.positions for h in stop_hits)) if stop_hits else set()
