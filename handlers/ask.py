@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.pack.models import Pack
 from bot.understanding import Answer, Engine
 from db.models import UserRow
 from db.users import log_question, touch_user
@@ -21,9 +22,22 @@ LOGGED_KINDS = {"fallback", "clarify"}
 SEPARATOR = "---"
 
 
-def one_item(answer: Answer) -> str | None:
-    """The ref of the one class or the one van stop an answer names (None: none, or several)."""
+def one_item(answer: Answer, pack: Pack | None = None) -> str | None:
+    """The ref of the one class or the one van stop an answer names (None: none, or several).
+
+    Stops the pack keeps apart only to change a schedule (the same spot in the same commune
+    under several ids, one per period) are one place: the first listed, the next visit.
+    """
     ids = list(dict.fromkeys(answer.ids))
+    if answer.kind == "mobile_stops" and pack is not None and len(ids) > 1:
+        stops = [pack.stop(i) for i in ids]
+        places = {
+            (s.commune, s.location.lat, s.location.lon) if s.location else (s.commune, s.place)
+            for s in stops
+            if s is not None
+        }
+        if len(places) == 1 and all(s is not None for s in stops):
+            ids = ids[:1]
     if len(ids) != 1:
         return None
     if answer.kind in ("course", "courses"):
@@ -41,7 +55,7 @@ def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
     rows: list[tuple[Button, ...]] = [
         (choice_button(ctx.pack, c.label, c.ref),) for c in answer.choices
     ]
-    ref = one_item(answer)
+    ref = one_item(answer, ctx.pack)
     if ref is not None:
         rows += remind_rows(ctx, ref)
     if answer.kind == "faq" and answer.ids:
