@@ -65,3 +65,19 @@ def test_content_check_prints_warnings_and_still_passes(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "cảnh báo" in run.stdout and "Hợp lệ" in run.stdout
+
+
+def test_a_fee_changed_in_the_class_but_not_in_the_faq(tmp_path: Path) -> None:
+    """The issue's example: the FAQ says 'nấu ăn 150.000 đồng/khóa', staff raise the fee."""
+    folder = tmp_path / "pack"
+    shutil.copytree(ROOT / "content", folder)
+    courses = yaml.safe_load((folder / "courses.yaml").read_text(encoding="utf-8"))
+    cooking = next(c for c in courses if "nấu ăn" in c.get("keywords", []))
+    cooking["fee"] = 200000
+    (folder / "courses.yaml").write_text(
+        yaml.safe_dump(courses, allow_unicode=True), encoding="utf-8"
+    )
+    pack, problems = load_pack(folder)
+    assert pack is not None, problems
+    found = [str(w) for w in check(pack)]
+    assert any("150.000 đồng" in w and "200.000 đồng" in w for w in found), found

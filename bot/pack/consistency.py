@@ -25,6 +25,7 @@ from bot.understanding.normalize import fold
 
 _PHONE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4})(?!\d)")
 _MONEY_RE = re.compile(r"(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(?:đồng|đ\b|vnđ|nghìn|ngàn|k\b)", re.I)
+_CLAUSE_RE = re.compile(r"[;\n]+|,(?!\d)|\.(?!\d)")
 _TIME_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*(?:h|:|giờ)\s*(\d{2})?(?![\d/])")
 
 
@@ -97,7 +98,10 @@ def check(pack: Pack) -> list[Warning]:
     """Every FAQ statement that contradicts the structured data, in file order."""
     warnings: list[Warning] = []
     phones = _known_phones(pack)
-    course_names = {c.id: [c.title] for c in pack.courses}
+    course_titles = {c.id: [c.title] for c in pack.courses}
+    course_names = {
+        c.id: [c.title, *(k for k in c.keywords if len(k.split()) >= 2)] for c in pack.courses
+    }
     library_names = {lib.id: [lib.name, *lib.aliases] for lib in pack.libraries}
     for faq in pack.faq:
         text = faq.answer
@@ -116,9 +120,14 @@ def check(pack: Pack) -> list[Warning]:
                         "vài chữ số — có phải gõ nhầm?",
                     )
                 )
-        courses = _named(text, course_names)
-        amounts = _money(text)
-        if len(courses) == 1 and amounts:
+        # A fee is read with the class named in the same clause ('tiếng Anh du lịch 300.000
+        # đồng/khóa, nấu ăn 150.000 đồng/khóa': two classes, one amount each).
+        for clause in _CLAUSE_RE.split(text):
+            # a class named by its title; else by a keyword of its own ('nấu ăn')
+            courses = _named(clause, course_titles) or _named(clause, course_names)
+            amounts = _money(clause)
+            if len(courses) != 1 or not amounts:
+                continue
             course = pack.course(courses[0])
             if course is not None and course.fee not in amounts and course.fee > 0:
                 warnings.append(
