@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bot.understanding import cues, replies
 from bot.understanding.answer import Answer
+from bot.understanding.base import EngineBase
 from bot.understanding.parsing import Parsed
 from bot.understanding.weights import (
     MISSING_WEIGHT,
 )
 
 
-class Absent:
+class Absent(EngineBase):
     """Honest 'no such class' (mixed into :class:`Engine`)."""
 
     def _subject_missing(self, q: Parsed, ref: str) -> str | None:

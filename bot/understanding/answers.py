@@ -11,6 +11,7 @@ from bot.pack import visits
 from bot.pack.models import Course, Stop
 from bot.understanding import cues, replies, schedule
 from bot.understanding.answer import Answer, Choice
+from bot.understanding.base import EngineBase
 from bot.understanding.dates import When, day_label
 from bot.understanding.decide import Candidate
 from bot.understanding.parsing import Parsed, _label
@@ -39,7 +40,7 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59))
 
 
-class Answers:
+class Answers(EngineBase):
     """Rendering methods of the engine (mixed into :class:`Engine`)."""
 
     # -- answers -------------------------------------------------------------------------------
@@ -232,8 +233,8 @@ class Answers:
         count = f"{len(found)} thư viện" if len(found) > 1 else "1 thư viện"
         lines = [f"{label} có {count} mở cửa:"]
         for lib_id, parts in found:
-            lib = self.pack.library(lib_id)
-            lines.append(f"- {lib.name if lib else lib_id}: {'; '.join(parts)}")
+            named = self.pack.library(lib_id)
+            lines.append(f"- {named.name if named else lib_id}: {'; '.join(parts)}")
         closed = [lib for lib in libs if lib.id not in {i for i, _ in found}]
         if closed:
             lines.append("Không mở: " + ", ".join(lib.name for lib in closed) + ".")

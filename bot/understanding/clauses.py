@@ -101,5 +101,4 @@ def readings(text: str) -> list[str]:
     clauses = [c for c in _CLAUSE_RE.split(last) if c.strip()]
     if len(clauses) > 1 and _words(clauses[-1]) >= 3:
         out.append(clauses[-1])
-    seen: set[str] = set()
-    return [r for r in out if not (r in seen or seen.add(r))]
+    return list(dict.fromkeys(out))

@@ -8,6 +8,7 @@ from operator import itemgetter
 
 from bot.understanding import cues, replies
 from bot.understanding.answer import Answer
+from bot.understanding.base import EngineBase
 from bot.understanding.decide import Candidate, decide
 from bot.understanding.parsing import _STOP_FOLDS
 from bot.understanding.weights import (
@@ -21,7 +22,7 @@ from bot.understanding.weights import (
 )
 
 
-class Intents:
+class Intents(EngineBase):
     """The candidates of every intent for one question (mixed into :class:`Engine`)."""
 
     def _ask(
@@ -324,15 +325,15 @@ class Intents:
         if decision.action == "fallback" or decision.best is None:
             return self.fallback()
         if decision.action == "clarify":
-            top = decision.best.ref
-            if top.startswith(("course:", "topic:")) and (
-                missing := self._subject_missing(q, top)
+            top_ref = decision.best.ref
+            if top_ref.startswith(("course:", "topic:")) and (
+                absent := self._subject_missing(q, top_ref)
             ):
                 # 'lớp tiếng Hàn' with only English classes near: no such class, said plainly.
-                near = plans.get(top) or self.render_local(top, now)
-                none = self._none_like(missing, near)
-                none = Answer(none.kind, none.ids, round(decision.best.score, 3), none.text)
-                return self._with_context(none, top, q, now)
+                near = plans.get(top_ref) or self.render_local(top_ref, now)
+                said = self._none_like(absent, near)
+                said = Answer(said.kind, said.ids, round(decision.best.score, 3), said.text)
+                return self._with_context(said, top_ref, q, now)
             return self._with_context(
                 self._clarify(decision.suggestions, decision.best.score), "", q, now
             )

@@ -49,9 +49,9 @@ def read_entries(path: Path, yields: bool = False) -> list[Entry]:
                 out.append(Entry(short, means, True, yields))
         return out
     for group in data.values():
-        only = {str(w) for w in group.get("accent_only") or ()}
+        marked_only = {str(w) for w in group.get("accent_only") or ()}
         for word in group["words"]:
-            out.append(Entry(str(word), str(group["means"]), str(word) in only, yields))
+            out.append(Entry(str(word), str(group["means"]), str(word) in marked_only, yields))
     return out
 
 

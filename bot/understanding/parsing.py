@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.understanding import cues, informative, schedule
+from bot.understanding.base import EngineBase
 from bot.understanding.dates import When, parse_when
 from bot.understanding.index import STOP_ACC, is_stop
 from bot.understanding.normalize import Token, fold, tokenize
@@ -129,7 +130,7 @@ def _label(text: str, limit: int = 40) -> str:
     return cut.rstrip(" ,:;–-") + "…"
 
 
-class Reading:
+class Reading(EngineBase):
     """Parsing methods of the engine (mixed into :class:`Engine`)."""
 
     # -- parsing -------------------------------------------------------------------------------

@@ -238,8 +238,8 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
     near = [c for c in upcoming if closures or (c.from_ - today).days <= 14]
     for c in near[:2]:
         reason = f" ({c.reason.strip().rstrip('.')})" if c.reason else ""
-        when = span(c.from_, c.to) if c.from_ == c.to else f"{dmy(c.from_)} đến hết {dmy(c.to)}"
-        lines.append(f"Lịch nghỉ: {when}{reason}.")
+        dates = span(c.from_, c.to) if c.from_ == c.to else f"{dmy(c.from_)} đến hết {dmy(c.to)}"
+        lines.append(f"Lịch nghỉ: {dates}{reason}.")
     if library.address:
         lines.append(f"Địa chỉ: {library.address}.")
     if library.phone:

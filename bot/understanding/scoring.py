@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from operator import mul
 
 from bot.understanding import cues
+from bot.understanding.base import EngineBase
 from bot.understanding.index import bigrams
 from bot.understanding.normalize import tokenize
 from bot.understanding.parsing import Hit, Parsed
@@ -16,7 +17,7 @@ from bot.understanding.weights import (
 )
 
 
-class Scoring:
+class Scoring(EngineBase):
     """Text scoring methods of the engine (mixed into :class:`Engine`)."""
 
     # -- scoring text items ----------------------------------------------------------------
