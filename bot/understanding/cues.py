@@ -545,6 +545,17 @@ FOREIGN: tuple[str, ...] = (
     "tin tức",
     "ca sĩ",
     "phim",
+    # school, not lifelong learning: repeating a year, parents' meetings
+    "ở lại lớp",
+    "họp phụ huynh",
+    "giáo viên chủ nhiệm",
+    # selling and market goods
+    "được giá",
+    "bán ở đâu",
+    "mua ở đâu",
+    "cá tươi",
+    "hàng tươi",
+    "thuế đất",
 )
 # Goods whose market price people ask about ('giá vàng', 'giá cá ngừ hôm nay').
 PRICE_NOW: tuple[str, ...] = ("hom nay", "hien nay", "bay gio", "thi truong", "moi nhat")
