@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from bot.pack import visits
 from bot.understanding import Answer, Context
@@ -103,16 +102,8 @@ def _visits(ctx: Ctx, days: int) -> list[tuple[dt.date, str, str, str, str]]:
     ``days`` days."""
     return [
         (day, stop.time, stop.place, stop.commune, stop.id)
-        for day, stop in visits.upcoming(ctx.pack.stops, _local(ctx), days)
+        for day, stop in visits.upcoming(ctx.pack.stops, ctx.live.engine.local(ctx.now), days)
     ]
-
-
-def _local(ctx: Ctx) -> dt.datetime:
-    """The pack-local naive time of the message."""
-    now = ctx.now
-    if now.tzinfo is not None:
-        now = now.astimezone(ZoneInfo(ctx.pack.info.timezone)).replace(tzinfo=None)
-    return now
 
 
 def _shown_stops(ctx: Ctx, ids: list[str], slots: dict[str, str]) -> None:

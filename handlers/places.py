@@ -8,7 +8,7 @@ from bot.pack import visits
 from bot.pack.models import Center, Library
 from bot.wording import with_commune
 from handlers.context import Ctx
-from handlers.menu import _local, day_label
+from handlers.menu import day_label
 from handlers.types import Reply
 
 EARTH_KM = 6371.0
@@ -41,7 +41,7 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
     here = (lat, lon)
     lines: list[str] = []
     stops = []
-    coming = visits.upcoming(ctx.pack.stops, _local(ctx), LOOKAHEAD_DAYS)
+    coming = visits.upcoming(ctx.pack.stops, ctx.live.engine.local(ctx.now), LOOKAHEAD_DAYS)
     for stop in ctx.pack.stops:
         if stop.location is None:
             continue

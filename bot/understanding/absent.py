@@ -43,38 +43,6 @@ class Absent(EngineBase):
             return None
         return " ".join(q.tokens[i].acc for i in subject)
 
-    def _item_text_words(self, ref: str) -> frozenset[str]:
-        kind, _, item = ref.partition(":")
-        pack = self.pack
-        courses = (
-            [c for c in pack.courses if c.topic == item]
-            if kind == "topic"
-            else [c for c in pack.courses if c.id == item]
-        )
-        texts: list[str] = []
-        for c in courses:
-            texts += [c.title, *c.keywords, c.description or ""]
-            topic = pack.topic(c.topic)
-            if topic is not None:
-                # The topic's name, not its synonyms: 'nuôi dê' may be a synonym of livestock
-                # with no goat class in it.
-                texts.append(topic.name)
-        return self._words(texts)
-
-    def _item_text_accents(self, ref: str) -> frozenset[str]:
-        """Syllables as written (with marks) of the classes an answer names."""
-        kind, _, item = ref.partition(":")
-        pack = self.pack
-        courses = [
-            c for c in pack.courses if (c.topic == item if kind == "topic" else c.id == item)
-        ]
-        texts = [t for c in courses for t in (c.title, *c.keywords, c.description or "")]
-        for c in courses:
-            topic = pack.topic(c.topic)
-            if topic is not None:
-                texts.append(topic.name)
-        return frozenset(t.acc for text in texts for t in self.analyze(text))
-
     def _none_like(self, subject: str, answer: Answer) -> Answer:
         """Say first that there is no such class, then offer the nearest ones found."""
         head = f"Hiện chưa có lớp {subject}."

@@ -33,7 +33,6 @@ from bot.understanding.weights import (
     FOCUS_MARGIN,
     LARGE_FAQ,
     READING_KEEP,
-    READING_MARGIN,
 )
 
 log = logging.getLogger(__name__)
@@ -266,11 +265,11 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         best: Answer | None = None
         best_value = -1.0
         for n, part in enumerate(parts):
-            if n and not self._own_content(self.parse(part, now.date())):
+            parsed = self.parse(part, now.date()) if n else whole
+            if n and not self._own_content(parsed):
                 continue  # 'chừ đi học lại có được không' alone lost what the story was about
             if n and names:
                 # The places named earlier in the story, for a part that names none of its kind.
-                parsed = self.parse(part, now.date())
                 missing = [x for prefix, x in names if not self.hits(parsed, prefix)]
                 part = " ".join([*missing, part])
             answer = self._ask(part, now, exclude)
@@ -279,7 +278,7 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
                 value *= READING_KEEP
             if answer.kind == "fallback":
                 value = -0.5
-            if value > best_value + (READING_MARGIN if n else 0.0):
+            if value > best_value:
                 best, best_value = answer, value
         assert best is not None
         return best

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from functools import cache
 
+from wordfreq import get_frequency_dict
+
 from bot.understanding.normalize import Token, fold
 
 # Zipf frequency (log10 per billion words) at or below which a syllable keeps its full weight,
@@ -28,10 +30,6 @@ FLOOR = 0.3
 @cache
 def _zipf_tables() -> tuple[dict[str, float], dict[str, float]]:
     """(accented syllable -> zipf, folded syllable -> highest zipf of its accented forms)."""
-    try:
-        from wordfreq import get_frequency_dict
-    except ImportError:  # pragma: no cover - a dependency; without it every word counts fully
-        return {}, {}
     accented: dict[str, float] = {}
     folded: dict[str, float] = {}
     for word, freq in get_frequency_dict("vi", wordlist="small").items():

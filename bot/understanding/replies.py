@@ -154,9 +154,6 @@ def fmt_ranges(ranges: Sequence[tuple[dt.time, dt.time]]) -> str:
     return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
 
 
-_fmt_ranges = fmt_ranges
-
-
 def moment_label(moment: dt.datetime, today: dt.date) -> str:
     """'lúc 14:00 hôm nay' / 'lúc 07:30 thứ Năm 07/10'."""
     if moment.date() == today:
@@ -185,7 +182,7 @@ def _day_hours(library: Library, day: dt.date) -> str:
     if closure:
         return f"{day_label(day)}: {closed(closure.reason)}"
     ranges = ranges_on(library, day)
-    return f"{day_label(day)}: " + (_fmt_ranges(ranges) if ranges else "không mở cửa")
+    return f"{day_label(day)}: " + (fmt_ranges(ranges) if ranges else "không mở cửa")
 
 
 def week_summary(library: Library) -> str:
@@ -221,7 +218,7 @@ def library_text(library: Library, now: dt.datetime, when: When | None, closures
             day += dt.timedelta(days=1)
     else:
         if is_open(library, now):
-            lines.append(f"Đang mở cửa (hôm nay {_fmt_ranges(ranges_on(library, today))}).")
+            lines.append(f"Đang mở cửa (hôm nay {fmt_ranges(ranges_on(library, today))}).")
         else:
             nxt = next_opening(library, now)
             if nxt is None:

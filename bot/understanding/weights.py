@@ -15,10 +15,8 @@ ERRAND_KEEP = 0.75
 ANSWER_CHARS = 240  # an answer's opening is indexed (weakly); the rest adds cost, not evidence
 FAQ_OFFERS = 8  # more than decide() ever looks at (the best, the runner-up, three suggestions)
 LARGE_FAQ = 2000  # above this many entries answers are not indexed: build time, weak evidence
-# Reading a long message in parts: a clarify counts this share of its score against an answer,
-# and a part must beat the whole message (or an earlier part) by this much to replace it.
+# Reading a long message in parts: a clarify counts this share of its score against an answer.
 CLARIFY_WEIGHT = 0.9
-READING_MARGIN = 0.0
 READING_KEEP = 0.95  # a part of a message answers a little less surely than the whole
 # A subject word of a class question that the answering classes lack counts as missing (the
 # class asked for does not exist) only when it weighs at least this much: 'dê', 'nấm', 'Hàn'.
