@@ -135,10 +135,20 @@ def test_look_alike_places_fall_back(question: str) -> None:
     assert answer.kind == "fallback", (answer.kind, answer.ids, answer.score)
 
 
-def test_lone_dominant_suggestion_is_answered() -> None:
+def test_decide_answers_clarifies_or_falls_back_on_the_models_probability() -> None:
     from bot.understanding.decide import Candidate, decide
+    from bot.understanding.model import Model
 
-    decision = decide([Candidate("faq", "faq:a", 0.53), Candidate("faq", "faq:b", 0.30)])
-    assert decision.action == "answer"
-    close = decide([Candidate("faq", "faq:a", 0.53), Candidate("faq", "faq:b", 0.45)])
+    # p = sigmoid(10 * evidence - 5): 0.55 -> 0.62, 0.45 -> 0.38, 0.52 -> 0.55.
+    model = Model({"evidence": 10.0}, -5.0, answer=0.6, clarify=0.5)
+    sure = decide([Candidate("faq", "faq:a", 0.55), Candidate("faq", "faq:b", 0.30)], model)
+    assert (sure.action, sure.best and sure.best.ref) == ("answer", "faq:a")
+    assert sure.best is not None and round(sure.best.p, 2) == 0.62
+    close = decide([Candidate("faq", "faq:a", 0.52), Candidate("faq", "faq:b", 0.50)], model)
     assert close.action == "clarify"
+    assert [c.ref for c in close.suggestions] == ["faq:a", "faq:b"]
+    # One unsure reading is no choice to offer: the fallback, with the contact.
+    lone = decide([Candidate("faq", "faq:a", 0.52), Candidate("faq", "faq:b", 0.20)], model)
+    assert lone.action == "fallback"
+    weak = decide([Candidate("faq", "faq:a", 0.45)], model)
+    assert weak.action == "fallback"

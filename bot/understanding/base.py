@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.pack.models import Course, Faq, Pack
@@ -18,6 +18,7 @@ from bot.understanding.dates import When
 from bot.understanding.decide import Candidate
 from bot.understanding.index import TextIndex
 from bot.understanding.lexicon import Lexicon
+from bot.understanding.model import Model
 from bot.understanding.normalize import Token
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class EngineBase:
     item_words: dict[str, frozenset[str]]
     all_library_words: frozenset[str]
     known: frozenset[str]
+    # The fitted model deciding on candidates (model.shipped() unless a fit swaps it), and,
+    # while fitting, the list every question's candidates are recorded in.
+    model: Model
+    trace: list[Any] | None
 
     if TYPE_CHECKING:
 

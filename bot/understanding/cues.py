@@ -123,6 +123,9 @@ COURSE: tuple[str, ...] = (
 
 
 # Details asked of a class: what to bring, what is needed ('cần mang theo gì', 'điều kiện').
+# Asking for a phone number to call ('sđt', 'số máy' are read as 'số điện thoại' by the lexicon).
+PHONE: tuple[str, ...] = ("so dien thoai", "dien thoai", "lien he", "lien lac", "goi")
+
 DETAILS: tuple[str, ...] = (
     "mang theo",
     "can mang",

@@ -47,6 +47,9 @@ _TODAY = re.compile(r"\b(hom nay|bua nay|ngay nay|toi nay|sang nay|chieu nay|tru
 _TOMORROW = re.compile(r"\b(ngay mai|sang mai|chieu mai|toi mai|trua mai|mai)\b")
 _AFTER = re.compile(r"\b(ngay kia|ngay mot|hom kia)\b")
 _YESTERDAY = re.compile(r"\b(hom qua)\b")
+# 'sau hôm nay', 'sau bữa ni', 'từ mai trở đi': the days after today, not today itself.
+_FROM_TOMORROW = re.compile(r"\b(?:sau|qua) (?:ngay )?hom nay\b|\btu (?:ngay )?mai tro di\b")
+FROM_TOMORROW_DAYS = 30  # how far 'after today' looks ahead
 _WEEKDAY = re.compile(
     r"\b(?:thu (hai|ba|tu|nam|sau|bay)|(chu nhat))\b( tuan (?:nay|sau|toi|truoc)| nay)?"
 )
@@ -110,6 +113,10 @@ def parse_when(folded: str, today: dt.date) -> When | None:
         else:
             day = today + dt.timedelta(days=(index - today.weekday()) % 7)
         return When(day, day, words=tuple(m.group(0).split()))
+    if m := _FROM_TOMORROW.search(folded):
+        start = today + dt.timedelta(days=1)
+        end = today + dt.timedelta(days=FROM_TOMORROW_DAYS)
+        return When(start, end, words=tuple(m.group(0).split()))
     if m := _WEEKEND.search(folded):
         offset = 7 if (m.group(1) or "").strip() in ("sau", "toi") else 0
         sat = monday + dt.timedelta(days=5 + offset)

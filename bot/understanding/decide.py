@@ -1,48 +1,38 @@
-"""Answer, clarify or fall back: calibrated thresholds on the candidates' scores.
+"""Answer, clarify or fall back, on the fitted model's probability of each candidate.
 
 Every candidate (an FAQ entry, a class, a topic listing, a library's hours, mobile-library
-visits, a centre, small talk) gets a score in 0..1 that already includes the penalty for the
-question's words it does not explain ("giờ mở cửa ngân hàng": *ngân hàng* is unexplained).
+visits, a centre, small talk) carries its intent's *evidence* score and a few named features
+(see ``model.py``). The model turns them into ``p``, the probability that this candidate is the
+right answer; the thresholds were calibrated on the same labelled tables when it was fitted:
 
-A question naming a service or errand outside the pack (cues.FOREIGN: *ngân hàng*, *bưu điện*,
-*lái xe*...) that the candidate's own text does not mention, or a market-price question ("giá
-vàng hôm nay"), keeps only ``engine.FOREIGN_KEEP`` (0.45) of each candidate's score.
-
-Calibration on 575 labelled questions: the dev set, tests/packs/*/questions.csv (bim-son,
-cao-lanh, quang-ngai, ha-giang, nghe-an) and tests/packs/bundled-questions.csv on ``content/``;
-reproduce with ``tests.understanding_helpers.calibration()``. The top score of the 465 in-scope
-questions answered correctly is at least 0.549 (5th percentile 0.703); the top score of the 110
-out-of-scope look-alikes is at most 0.479, none at or above ``CLARIFY``. Look-alikes are
-usually dominated by one candidate (0.479 against 0.163), so dominance never lifts a score below
-``CLARIFY`` into an answer; above it, a lone suggestion ``DOMINANCE`` ahead is answered. The
-thresholds sit in that gap:
-
-- ``ANSWER`` = 0.55: at or above it (and clear of the runner-up by ``MARGIN``) we answer;
-- ``SURE`` = 0.70: at or above it we answer even when the runner-up is close;
-- ``DOMINANCE`` = 0.15: a single suggestion at or above ``CLARIFY`` this far ahead is answered;
-- ``CLARIFY`` = 0.50: between it and an answer we offer the best (at most 3) as buttons;
-- below ``CLARIFY``: fallback with the pack's contact.
+- ``model.answer``: the most probable candidate at or above it is answered;
+- ``model.clarify``: between it and ``model.answer`` the likely ones (at most
+  ``MAX_SUGGESTIONS``, each at or above ``model.clarify``) are offered as choices;
+- below ``model.clarify``: fallback with the pack's contact.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-ANSWER = 0.55  # lowest correct-answer score seen on the labelled tables: 0.549 (a lone pick)
-SURE = 0.70
-MARGIN = 0.08
-CLARIFY = 0.50  # highest out-of-scope top score seen on the labelled tables: 0.479
-DOMINANCE = 0.15  # a lone suggestion this far ahead of the runner-up is answered
+from bot.understanding.model import Model, featurize, shipped
+
 MAX_SUGGESTIONS = 3
+# The choices offered are the items with at least this share of the leader's evidence.
+SUGGEST_SHARE = 0.85
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One possible answer: what kind, which item(s), how sure."""
+    """One possible answer: what kind, which item(s), the intent's evidence, its features and
+    (once decided) the model's probability that it is right."""
 
     kind: str
     ref: str
     score: float
+    features: Mapping[str, float] = field(default_factory=dict, compare=False)
+    p: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,22 +44,36 @@ class Decision:
     suggestions: tuple[Candidate, ...] = ()
 
 
-def decide(candidates: list[Candidate]) -> Decision:
-    """Pick answer / clarify / fallback from scored candidates."""
-    ranked = sorted(candidates, key=lambda c: -c.score)
+def weigh(
+    candidates: list[Candidate], model: Model | None = None
+) -> list[tuple[Candidate, dict[str, float]]]:
+    """Every candidate with its probability set, and its full feature vector."""
+    model = model or shipped()
+    vectors = featurize([(c.ref, c.score) for c in candidates], [c.features for c in candidates])
+    return [
+        (replace(c, p=model.probability(v)), v) for c, v in zip(candidates, vectors, strict=True)
+    ]
+
+
+def decide(candidates: list[Candidate], model: Model | None = None) -> Decision:
+    """Pick answer / clarify / fallback from the candidates' probabilities."""
+    model = model or shipped()
+    weighed = [c for c, _ in weigh(candidates, model)]
+    ranked = sorted(weighed, key=lambda c: -c.score)
     distinct: list[Candidate] = []
     seen: set[str] = set()
     for c in ranked:
         if c.ref not in seen:
             seen.add(c.ref)
             distinct.append(c)
-    if not distinct or distinct[0].score < CLARIFY:
+    if not distinct or distinct[0].p < model.clarify:
         return Decision("fallback", None)
     best = distinct[0]
-    runner = distinct[1].score if len(distinct) > 1 else 0.0
-    if best.score >= SURE or (best.score >= ANSWER and best.score - runner >= MARGIN):
+    if best.p >= model.answer:
         return Decision("answer", best)
-    picks = tuple(c for c in distinct if c.score >= CLARIFY and c.ref)[:MAX_SUGGESTIONS]
-    if len(picks) == 1 and (best.score >= ANSWER or best.score - runner >= DOMINANCE):
-        return Decision("answer", best)
+    floor = best.score * SUGGEST_SHARE
+    picks = tuple(c for c in distinct if c.score >= floor and c.ref)[:MAX_SUGGESTIONS]
+    if len(picks) < 2:
+        # One unsure reading is no choice: 'mua mật ong bạc hà' is not the bee-keeping class.
+        return Decision("fallback", None)
     return Decision("clarify", best, picks)

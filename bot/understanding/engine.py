@@ -22,6 +22,7 @@ from bot.understanding.context import Context
 from bot.understanding.index import STOP_ACC, TextIndex
 from bot.understanding.intents import Intents
 from bot.understanding.lexicon import Lexicon
+from bot.understanding.model import shipped
 from bot.understanding.normalize import Token, fold, tokenize
 from bot.understanding.parsing import Named, Parsed, Phrase, Reading, _strip
 from bot.understanding.scoring import Scoring
@@ -56,6 +57,8 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
 
     def __init__(self, pack: Pack, lexicon: Lexicon, index: TextIndex, named: list[Named]) -> None:
         self.pack = pack
+        self.model = shipped()
+        self.trace = None
         self.tz = ZoneInfo(pack.info.timezone)
         self.lexicon = lexicon
         self.index = index

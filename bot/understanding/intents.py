@@ -9,7 +9,8 @@ from operator import itemgetter
 from bot.understanding import cues, replies
 from bot.understanding.answer import Answer
 from bot.understanding.base import EngineBase
-from bot.understanding.decide import Candidate, decide
+from bot.understanding.decide import Candidate, decide, weigh
+from bot.understanding.model import LONG_WORDS, kind_features
 from bot.understanding.parsing import _STOP_FOLDS
 from bot.understanding.weights import (
     BARE_HOURS,
@@ -40,6 +41,11 @@ class Intents(EngineBase):
         stop_hits = self.hits(q, "stop:")
         foreign = self.foreign(q, [*lib_hits, *center_hits, *stop_hits])
         price = self.price_asked(question)
+        shared = {
+            "price": float(price),
+            "dated": float(q.when is not None and not q.when.now),
+            "long": float(len(q.content) >= LONG_WORDS),
+        }
 
         def offer(
             kind: str,
@@ -47,14 +53,18 @@ class Intents(EngineBase):
             score: float,
             answer: Answer | None = None,
             words: frozenset[str] | None = None,
+            cover: float = 0.0,
         ) -> None:
             """``words``: what the answer mentions, for the foreign-word rule (None: text
-            items, already judged by text_scores)."""
+            items, already judged by text_scores); ``cover``: a text item's own words the
+            question has."""
             if words is not None and any(q.folds[i] not in words for i in foreign):
                 score *= FOREIGN_KEEP
             if price:
                 score *= FOREIGN_KEEP
-            cands.append(Candidate(kind, ref, max(0.0, min(1.0, score))))
+            features = {**shared, **kind_features(kind), "doc_cover": cover}
+            features["foreign"] = float(bool(foreign))
+            cands.append(Candidate(kind, ref, max(0.0, min(1.0, score)), features))
             if answer is not None:
                 plans[ref] = answer
 
@@ -180,8 +190,12 @@ class Intents(EngineBase):
             stop_words = {i for i in q.content if q.folds[i] in words} if stop_hits else set()
             # 'đến những xã nào': the visits name their communes and villages.
             areas = q.find(cues.AREA_HEADS)
+            # 'sđt xe thư viện': the visits end with the van's phone, when it has one.
+            vehicle = self.pack.mobile.vehicle if self.pack.mobile else None
+            phone = q.find(cues.PHONE) if vehicle is not None and vehicle.phone else frozenset()
             u = self.unexplained(
-                q, mobile_pos | sched_pos | lib_word | named | when_ask | stop_words | areas
+                q,
+                mobile_pos | sched_pos | lib_word | named | when_ask | stop_words | areas | phone,
             )
             answer = self._mobile_answer(q, [h.ref for h in stop_hits], now)
             # The van named with a date or a stop is a schedule question, not the FAQ about it.
@@ -256,7 +270,7 @@ class Intents(EngineBase):
             # 'có lớp xóa mù chữ nào không': the classes themselves, not the entry about them.
             faq_keep = min(faq_keep, WHICH_CLASS_FAQ_KEEP)
         for ref, score in faq_offers:
-            offer("faq", ref, score * faq_keep)
+            offer("faq", ref, score * faq_keep, cover=faq_scores[ref][1])
         errand = bool(q.find(cues.OPENING) or q.find(cues.WHERE) or book_pos)
         free_only = bool(q.find(("mien phi",)))
         adjusted: dict[str, float] = {}
@@ -285,7 +299,7 @@ class Intents(EngineBase):
                 answer = self._courses_answer(
                     courses, today, heading, free_only, center_ids, q, now
                 )
-                offer("courses", ref, adjusted[ref], answer)
+                offer("courses", ref, adjusted[ref], answer, cover=course_scores[ref][1])
                 # A class wins over its topic's list only when clearly more specific.
                 listed = {
                     f"course:{c.id}"
@@ -294,7 +308,7 @@ class Intents(EngineBase):
                 }
         for ref, score in adjusted.items():
             if ref.startswith("course:") and ref not in listed:
-                offer("course", ref, score)
+                offer("course", ref, score, cover=course_scores[ref][1])
         # A general question about classes ("lớp nào sắp khai giảng", "lớp miễn phí ở X").
         # 'lớp ở Cam Lộ mấy giờ', 'lớp nào học ngày nào': asking words do not make it specific.
         asking = hours_pos | when_ask | q.find(cues.SCHEDULE) | q.find(cues.DETAILS)
@@ -321,7 +335,15 @@ class Intents(EngineBase):
 
         if exclude:
             cands = [c for c in cands if c.ref not in exclude]
-        decision = decide(cands)
+        if self.trace is not None:
+            # Fitting the model (tests/fitting.py): every candidate's features, and its answer.
+            def resolve(ref: str) -> Answer:
+                if ref in ("@greeting", "@thanks", "@help"):
+                    return self._small_talk(ref[1:])
+                return plans.get(ref) or self.render_local(ref, now)
+
+            self.trace.append((weigh(cands, self.model), resolve))
+        decision = decide(cands, self.model)
         if decision.action == "fallback" or decision.best is None:
             return self.fallback()
         if decision.action == "clarify":
@@ -332,10 +354,10 @@ class Intents(EngineBase):
                 # 'lớp tiếng Hàn' with only English classes near: no such class, said plainly.
                 near = plans.get(top_ref) or self.render_local(top_ref, now)
                 said = self._none_like(absent, near)
-                said = Answer(said.kind, said.ids, round(decision.best.score, 3), said.text)
+                said = Answer(said.kind, said.ids, round(decision.best.p, 3), said.text)
                 return self._with_context(said, top_ref, q, now)
             return self._with_context(
-                self._clarify(decision.suggestions, decision.best.score), "", q, now
+                self._clarify(decision.suggestions, decision.best.p), "", q, now
             )
         best = decision.best
         answer = plans.get(best.ref) or self.render_local(best.ref, now)
@@ -349,9 +371,10 @@ class Intents(EngineBase):
         text = answer.text
         if answer.kind == "faq" and text.startswith("Có. ") and q.find(cues.WHERE):
             text = text[4:]  # 'ở đâu' is not a yes-or-no question
-        answer = Answer(answer.kind, answer.ids, round(best.score, 3), text, answer.choices)
+        answer = Answer(answer.kind, answer.ids, round(best.p, 3), text, answer.choices)
         focus = self._focus(adjusted) if best.ref.startswith("topic:") and not missing else ""
         asks = hours_pos | when_ask | fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
+        asks |= q.find(cues.DETAILS)  # 'cần mang theo gì': what one class asks of its learners
         which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked
         sure = focus and self._focus(adjusted, FOCUS_CARD_MARGIN)
         if sure and asks and not which and answer.kind == "courses" and not q.when and not q.part:
