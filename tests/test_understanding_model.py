@@ -59,3 +59,19 @@ def test_a_model_file_naming_an_unknown_feature_is_refused() -> None:
     text = shipped().to_json().replace('"evidence":', '"evidense":', 1)
     with pytest.raises(ValueError, match="evidense"):
         from_json(text)
+
+
+def test_the_engine_logs_at_debug_why_it_answered_or_fell_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = engine_for(str(DEV_PACK))
+    with caplog.at_level("DEBUG", logger="bot.understanding.intents"):
+        engine.ask("thư viện tỉnh mở cửa mấy giờ", NOW)
+        engine.ask("giá vàng hôm nay bao nhiêu", NOW)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("answer library:") and " p=" in line for line in lines), lines
+    assert any(line.startswith("fallback:") for line in lines), lines
+    with caplog.at_level("INFO", logger="bot.understanding.intents"):
+        caplog.clear()
+        engine.ask("thư viện tỉnh mở cửa mấy giờ", NOW)
+    assert not caplog.records  # nothing of a citizen's question at the default level
