@@ -13,6 +13,7 @@
 #      dev-pack   + dev-questions.csv                                  at 2026-12-02T09:00
 #      dev-pack-c + dev-questions-c.csv, dev-computed-c.csv,
 #                   dev-dialogues-c.csv                                 at 2027-10-06T10:15
+#  - without ../shared/eval, the repository's copy of dev-pack-c (tests/packs/dev-c) instead;
 #  - the repository's own tables, the ones the tests score (tests/understanding_helpers.py),
 #    all at its default clock 2026-12-02T09:00: tests/packs/dev + tests/packs/dev-questions.csv,
 #    tests/packs/*/questions.csv, content/ + tests/packs/bundled-questions.csv, and the held-out
@@ -44,7 +45,8 @@ score() {
         out=$(.venv/bin/python "$SCORE" "$pack" "$table" --now "$now" \
             --cmd .venv/bin/hoctap "${flags[@]}" 2>&1)
     else
-        out=$(.venv/bin/python -m tests.understanding_helpers "$pack" "$table" "${flags[@]}" 2>&1)
+        out=$(.venv/bin/python -m tests.understanding_helpers "$pack" "$table" "$now" \
+            "${flags[@]}" 2>&1)
     fi
     rc=$?
     last=$(printf '%s\n' "$out" | tail -n 1)
@@ -93,6 +95,11 @@ else
             "(dev-pack, dev-pack-c) are not scored."
     fi
     echo "== the repository's own tables (tests/understanding_helpers.py on the engine)"
+    # The copy of dev-pack-c and its tables kept in the repository (for fitting the model).
+    for table in questions-c computed-c dialogues-c; do
+        score "tests/packs/dev-c + $table.csv" tests/packs/dev-c \
+            "tests/packs/dev-c/$table.csv" "$C_NOW"
+    done
 fi
 
 score "tests/packs/dev + dev-questions.csv" tests/packs/dev tests/packs/dev-questions.csv \

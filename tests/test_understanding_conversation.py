@@ -24,6 +24,12 @@ def test_own_conversation_tables_reach_the_bar(pack: Path) -> None:
     assert score(pack, pack / "dialogues.csv", verbose=True) >= 0.9
 
 
+def test_central_vietnam_conversations_reach_the_bar() -> None:
+    """dev-pack-c's conversations, written by people who never saw the engine, at its clock."""
+    dev_c = PACKS / "dev-c"
+    assert score(dev_c, dev_c / "dialogues-c.csv", verbose=True, now="2027-10-06T10:15") >= 0.9
+
+
 NOW = dt.datetime(2026, 12, 2, 9, 0)
 
 

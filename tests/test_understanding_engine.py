@@ -45,6 +45,30 @@ def test_labelled_tables_reach_the_bar(pack: Path, table: Path) -> None:
     assert score(pack, table, verbose=True) >= 0.95
 
 
+DEV_C = PACKS / "dev-c"
+C_NOW = "2027-10-06T10:15"  # the clock of dev-pack-c (tests/packs/dev-c/README.md)
+
+
+@pytest.mark.parametrize("table", ["questions-c", "computed-c"])
+def test_central_vietnam_tables_reach_the_bar(table: str) -> None:
+    """dev-pack-c, written as citizens of Central Vietnam type, at its own clock."""
+    assert score(DEV_C, DEV_C / f"{table}.csv", verbose=True, now=C_NOW) >= 0.95
+
+
+def test_after_today_is_the_days_after_today() -> None:
+    """'sau bữa ni thì khi mô xe về Triệu Phong': not today's visit, the next one."""
+    today = dt.date(2027, 10, 6)
+    for words in ("sau hom nay", "tu mai tro di", "qua hom nay"):
+        when = parse_when(f"khi nao xe ve {words}", today)
+        assert when is not None and when.start == dt.date(2027, 10, 7), words
+        assert when.end > when.start
+    engine = engine_for(str(DEV_C))
+    now = dt.datetime.fromisoformat(C_NOW)
+    answer = engine.ask("sau bữa ni thì khi mô xe về Triệu Phong nữa", now)
+    assert answer.kind == "mobile_stops"
+    assert "20/10" in answer.text and "06/10" not in answer.text
+
+
 @pytest.mark.parametrize(
     ("words", "today", "start", "end"),
     [

@@ -73,14 +73,16 @@ def holds_facts(must: str, text: str) -> bool:
     return all(any(alt.strip().casefold() in low for alt in f.split("|")) for f in facts)
 
 
-def score(folder: Path | str, table: Path | str, verbose: bool = False) -> float:
+def score(
+    folder: Path | str, table: Path | str, verbose: bool = False, now: str = "2026-12-02T09:00"
+) -> float:
     """Accuracy of the engine on a labelled table, by score.py's rules: the expected kind and
     item, the ``must`` facts, no ``ids_not`` item; a ``dialogue`` column is read as conversations
     (each turn after the last answer kept, as ``hoctap ask --conversation`` does)."""
     engine = engine_for(str(folder))
     with open(table, encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
-    rows = read_table(table)
+    rows = read_table(table, now)
     right = 0
     context = None
     dialogue = None
@@ -107,4 +109,5 @@ def score(folder: Path | str, table: Path | str, verbose: bool = False) -> float
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "-v"]
-    print(f"accuracy {score(args[0], args[1], '-v' in sys.argv):.3f}")
+    clock = args[2] if len(args) > 2 else "2026-12-02T09:00"
+    print(f"accuracy {score(args[0], args[1], '-v' in sys.argv, clock):.3f}")
