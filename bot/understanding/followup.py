@@ -49,8 +49,8 @@ MARKERS = (
 )
 # A vague message has at most this many content words of its own (after time and function words).
 VAGUE_WORDS = 3
-# A confident standalone answer to a message that names its own item is a change of subject.
-CONFIDENT = 0.7
+# A standalone answer the fitted model answers on its own (at or above its calibrated answer
+# threshold, engine.model.answer), to a message that names its own item, is a change of subject.
 # Ordinals into the list just shown ('cái thứ hai', 'lớp đầu tiên', 'cái cuối', 'số 2').
 _ORDINAL_WORDS = {"nhat": 0, "mot": 0, "hai": 1, "ba": 2, "bon": 3, "tu": 3, "nam": 4, "sau": 5}
 _ORDINAL_RE = re.compile(
@@ -197,7 +197,7 @@ def resolve(
     marked = bool(q.find(MARKERS)) or corrected is not None
     own_words = _own_words(engine, q)
     own = _own_items(engine, q)
-    confident = alone.kind not in ("fallback", "clarify") and alone.score >= CONFIDENT
+    confident = alone.kind not in ("fallback", "clarify") and alone.score >= engine.model.answer
     family = {"library_hours": "library", "center": "center", "mobile_stops": "stop"}.get(
         context.kind
     )
