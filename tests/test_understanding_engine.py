@@ -244,3 +244,20 @@ def test_ask_never_raises(question: str) -> None:
 def test_odd_inputs(question: str) -> None:
     answer = dev().ask(question, NOW)
     assert answer.kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("question", "which"),
+    [
+        ("có lớp xóa mù chữ nào không", True),
+        ("những lớp học miễn phí", True),
+        ("lớp nào sắp khai giảng", True),
+        ("lớp đó học ngày nào", False),  # when one class meets
+        ("lớp dệt thổ cẩm học buổi nào", False),
+        ("đăng ký lớp thế nào", False),
+    ],
+)
+def test_which_classes_is_not_when_or_how(question: str, which: bool) -> None:
+    from bot.understanding.intents.faq import which_class
+
+    assert which_class(dev().parse(question, NOW.date()).folds) is which

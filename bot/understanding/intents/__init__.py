@@ -105,7 +105,7 @@ class Intents(EngineBase):
         focus = self._focus(adjusted) if best.ref.startswith("topic:") and not missing else ""
         asks = a.hours_pos | a.when_ask | a.fee_pos | q.find(cues.WHERE) | q.find(cues.SCHEDULE)
         asks |= q.find(cues.DETAILS)  # 'cần mang theo gì': what one class asks of its learners
-        which = q.find(("nao", "nhung", "cac"))  # 'lớp nào', 'những lớp': a list is asked
+        which = faq.which_class(q.folds)  # 'lớp nào', 'những lớp': a list is asked
         sure = focus and self._focus(adjusted, FOCUS_CARD_MARGIN)
         if sure and asks and not which and answer.kind == "courses" and not q.when and not q.part:
             # 'lớp dệt vải lanh học mấy giờ': one class clearly meant and a detail asked — that

@@ -53,13 +53,20 @@ def offer(engine: EngineBase, a: Asked, scores: dict[str, tuple[float, float]]) 
         a.offer("faq", ref, score * keep_share, cover=scores[ref][1])
 
 
+# 'nào' after these asks how or when, not which: 'thế nào', 'ngày nào', 'khi nào', 'buổi nào'.
+NOT_WHICH = frozenset(
+    {"the", "ra", "sao", "ngay", "buoi", "khi", "luc", "gio", "hom", "tuan", "thang", "thu"}
+)
+
+
 def which_class(folds: tuple[str, ...]) -> bool:
-    """'có lớp X nào', 'những lớp', 'các lớp' (not 'thế nào' of 'đặt lịch thế nào')."""
+    """'có lớp X nào', 'những lớp', 'các lớp' ask which classes (not 'thế nào' of 'đặt lịch
+    thế nào', nor 'lớp đó học ngày nào', which asks when one class meets)."""
     for i, f in enumerate(folds):
         if f == "lop":
             if i > 0 and folds[i - 1] in ("nhung", "cac"):
                 return True
             for j in range(i + 1, min(i + 5, len(folds))):
-                if folds[j] == "nao" and folds[j - 1] not in ("the", "ra", "sao"):
+                if folds[j] == "nao" and folds[j - 1] not in NOT_WHICH:
                     return True
     return False
