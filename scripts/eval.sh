@@ -17,7 +17,8 @@
 #  - the repository's own tables, the ones the tests score (tests/understanding_helpers.py),
 #    all at its default clock 2026-12-02T09:00: tests/packs/dev + tests/packs/dev-questions.csv,
 #    tests/packs/*/questions.csv, content/ + tests/packs/bundled-questions.csv, and the held-out
-#    tests/heldout/*/questions.csv. They are scored by score.py through `hoctap ask` when
+#    tests/heldout/*/questions.csv (at the clock in the pack's `clock` file, if any). They are
+#    scored by score.py through `hoctap ask` when
 #    ../shared/eval exists, else by the in-repository scorer (python -m
 #    tests.understanding_helpers: the same matching rule, on the engine directly).
 set -uo pipefail
@@ -113,7 +114,12 @@ score "content/ + tests/packs/bundled-questions.csv" content tests/packs/bundled
     "$DEV_NOW"
 for table in tests/heldout/*/questions.csv; do
     pack=$(dirname "$table")
-    score "$pack (held out)" "$pack" "$table" "$DEV_NOW"
+    now=$DEV_NOW
+    [ -f "$pack/clock" ] && now=$(cat "$pack/clock")  # the pack's own evaluation clock
+    score "$pack (held out)" "$pack" "$table" "$now"
+    if [ -f "$pack/dialogues.csv" ]; then
+        score "$pack conversations (held out)" "$pack" "$pack/dialogues.csv" "$now"
+    fi
 done
 
 for dir in tests/heldout/regional/*/; do

@@ -77,6 +77,28 @@ def correction(text: str) -> str | None:
     return right
 
 
+# A clause with one of these asks something: 'có mở hông', 'học ở đâu', 'mấy giờ'.
+_ASKS_RE = re.compile(
+    r"\b(?:khong|hong|hok|ko|chua|nao|gi|dau|sao|bao nhieu|may gio|bao gio|khi nao"
+    r"|chung nao|rang)\b|\?"
+)
+
+
+def asking_clauses(text: str) -> list[str]:
+    """In a message of several clauses, the ones that ask something, when others do not
+    ('tối nay thư viện có mở hông, tan ca tui mới ghé được': the first asks, the second tells)."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return []
+    spans = [m.span() for m in re.finditer(r"[^,.;!?\n]+[?]?", text)]
+    parts = [(text[a:b].strip(" ,.;!"), folded[a:b]) for a, b in spans]
+    parts = [(p, f) for p, f in parts if _words(p) >= 3]
+    if len(parts) < 2:
+        return []
+    asking = [p for p, f in parts if _ASKS_RE.search(f)]
+    return asking if 0 < len(asking) < len(parts) else []
+
+
 def readings(text: str) -> list[str]:
     """The message, then the parts of it that may be the question on their own."""
     out = [text]
@@ -84,7 +106,7 @@ def readings(text: str) -> list[str]:
     if corrected:
         return [corrected]
     if _words(text) <= LONG_WORDS:
-        return out
+        return list(dict.fromkeys([*out, *asking_clauses(text)]))
     sentences = [s for s in (p.strip() for p in _SENTENCE_RE.split(text)) if s]
     if len(sentences) > 1:
         out.append(sentences[-1])

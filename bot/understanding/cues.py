@@ -116,6 +116,7 @@ COURSE: tuple[str, ...] = (
     "dang ki",
     "ghi danh",
     "sap",
+    "moi",  # 'lớp nào mới khai giảng', 'có lớp mới không' (a place 'Chợ Mới' is a name first)
     "muon hoc",
     "cach",
     "ky thuat",
@@ -125,6 +126,20 @@ COURSE: tuple[str, ...] = (
 # Details asked of a class: what to bring, what is needed ('cần mang theo gì', 'điều kiện').
 # Asking for a phone number to call ('sđt', 'số máy' are read as 'số điện thoại' by the lexicon).
 PHONE: tuple[str, ...] = ("so dien thoai", "dien thoai", "lien he", "lien lac", "goi")
+
+# 'giờ' meaning *now*: 'bây giờ', and 'giờ' right before a verb of what to do or where it is.
+NOW_GIO: tuple[str, ...] = (
+    "bay gio",
+    "gio tinh",
+    "gio phai",
+    "gio sao",
+    "gio dang",
+    "gio di",
+    "gio muon",
+    "gio thi",
+    "gio con",
+    "gio lam sao",
+)
 
 DETAILS: tuple[str, ...] = (
     "mang theo",
@@ -329,6 +344,22 @@ AREA_HEADS: tuple[str, ...] = (
     "khu",
     "tieu khu",
     "dac khu",
+    "ap",  # the Southern hamlet ('ấp Prey Chóp'), 'khóm' its town block
+    "khom",
+    "xom",
+    "lang",
+)
+# Kinds of places a van stops at: 'xe thư viện về trường nào', 'ghé chợ nào', 'chùa nào'.
+STOP_PLACES: tuple[str, ...] = (
+    "truong",
+    "cho",
+    "chua",
+    "nha van hoa",
+    "ben",
+    "diem",
+    "nha tho",
+    "den",
+    "dinh",
 )
 GENERIC_TAILS: tuple[str, ...] = ("cu", "moi thanh lap")
 
@@ -561,7 +592,16 @@ FOREIGN: tuple[str, ...] = (
     "thuế đất",
 )
 # Goods whose market price people ask about ('giá vàng', 'giá cá ngừ hôm nay').
-PRICE_NOW: tuple[str, ...] = ("hom nay", "hien nay", "bay gio", "thi truong", "moi nhat")
+# A price now, on the market, or paid by traders ('thương lái mua bao nhiêu'): a market price.
+PRICE_NOW: tuple[str, ...] = (
+    "hom nay",
+    "hien nay",
+    "bay gio",
+    "thi truong",
+    "moi nhat",
+    "thuong lai",
+    "tai vuon",
+)
 PRICE_UNITS: tuple[str, ...] = ("can", "kg", "ky", "ki", "lit", "tan", "chi", "luong", "yen")
 NOT_PRICE: tuple[str, ...] = ("dinh", "han", "su", "the", "ve", "hoc", "lop", "khoa", "bia", "tri")
 

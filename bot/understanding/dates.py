@@ -41,7 +41,8 @@ class When:
 
 
 _NOW = re.compile(
-    r"\b(bay gio|hien gio|hien tai|luc nay|dang mo|con mo|co dang mo|gio nay|ngay luc nay)\b"
+    r"\b(bay gio|hien gio|hien tai|luc nay|dang mo|con mo|co dang mo|gio nay|ngay luc nay"
+    r"|gio dang|hien dang|dang o dau)\b"
 )
 _TODAY = re.compile(r"\b(hom nay|bua nay|ngay nay|toi nay|sang nay|chieu nay|trua nay)\b")
 _TOMORROW = re.compile(r"\b(ngay mai|sang mai|chieu mai|toi mai|trua mai|mai)\b")

@@ -122,7 +122,11 @@ class Lexicon:
         return cls(table, accented, longest, starts)
 
     def apply(self, tokens: Sequence[Token]) -> list[Token]:
-        """Replace known short forms; an unmarked token matches a folded key."""
+        """Replace known short forms (an unmarked token matches a folded key), then say what an
+        age means ('con tui 8 tuổi' is a child, 'ông 78 tuổi' is elderly)."""
+        return with_ages(self._replace(tokens))
+
+    def _replace(self, tokens: Sequence[Token]) -> list[Token]:
         starts = self.starts
         hits = [i for i, t in enumerate(tokens) if t.fold in starts or t.acc in starts]
         if not hits:
@@ -165,3 +169,27 @@ class Lexicon:
                 i += 1
         out.extend(tokens[i:])
         return out
+
+
+# An age in years says who is meant: a child up to CHILD_AGE, an elderly person from OLD_AGE
+# (the law on the elderly: from 60).
+CHILD_AGE = 15
+OLD_AGE = 60
+_CHILD = tuple(tokenize("thiếu nhi"))
+_OLD = tuple(tokenize("người cao tuổi"))
+
+
+def with_ages(tokens: list[Token]) -> list[Token]:
+    """'8 tuổi' -> '8 tuổi thiếu nhi', '78 tuổi' -> '78 tuổi người cao tuổi'."""
+    if not any(t.fold == "tuoi" for t in tokens):
+        return tokens
+    out: list[Token] = []
+    for i, t in enumerate(tokens):
+        out.append(t)
+        if t.fold == "tuoi" and i > 0 and tokens[i - 1].fold.isdigit():
+            age = int(tokens[i - 1].fold)
+            if age <= CHILD_AGE:
+                out.extend(_CHILD)
+            elif age >= OLD_AGE:
+                out.extend(_OLD)
+    return out

@@ -22,6 +22,10 @@ The features, each with its reason:
 - ``price``: the question asks a market price ('giá vàng hôm nay');
 - ``dated``: the question names a day or time ('chủ nhật', 'bữa ni');
 - ``long``: the question is long (a story; more words left unexplained by any item);
+- ``own_cue``: the question has a cue word of this kind of answer ('mở cửa' for hours, 'xe
+  thư viện' for the van, 'lớp' for classes, 'trung tâm' for centres);
+- ``other_cue``: it has one of another kind and none of this one ('cột cờ Lũng Cú mở cửa mấy
+  giờ' asks hours: a class that shares the place's name is not the answer);
 - ``kind_*``: what the item is (an FAQ entry, a class, a list of classes, a library's hours,
   the van's visits, a centre, small talk): each kind's evidence means a little differently.
 """
@@ -49,6 +53,8 @@ FEATURES = (
     "price",
     "dated",
     "long",
+    "own_cue",
+    "other_cue",
     *(f"kind_{k}" for k in KINDS),
 )
 LONG_WORDS = 14  # content words from which a message reads as a story

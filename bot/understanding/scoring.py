@@ -198,6 +198,11 @@ class Scoring(EngineBase):
             a in ("1", "mot") and b in cues.PRICE_UNITS for a, b in itertools.pairwise(folds)
         ) and ("nhieu" in folds or "gia" in folds):
             return True
+        joined = f" {' '.join(folds)} "
+        if _buying([t.acc for t in tokenize(question)], joined):
+            return True  # 'mua mật ong bạc hà thật ở đâu': where to buy, an errand of the market
+        if " thuong lai " in joined and ("gia" in folds or " bao nhieu " in joined):
+            return True  # 'bán cho thương lái giá bao nhiêu': what traders pay, a market price
         if "gia" not in folds:
             return False
         i = folds.index("gia")
@@ -211,3 +216,17 @@ class Scoring(EngineBase):
         return any(
             a in ("1", "mot") and b in cues.PRICE_UNITS for a, b in itertools.pairwise(folds[i:])
         )
+
+
+# 'mua' after these is 'múa' typed without marks, a dance class ('lớp mua', 'học mua').
+_DANCE_BEFORE = frozenset({"lop", "hoc", "day", "tap", "clb", "doi"})
+_WHERE_TO_BUY = (" o dau ", " cho nao ", " tiem nao ", " cua hang ", " bao nhieu ", " gia ")
+
+
+def _buying(typed: list[str], joined: str) -> bool:
+    """'mua X ở đâu', 'mua X giá bao nhiêu': buying something ('múa', 'mùa' typed with their
+    marks are not 'mua'; 'lop mua' typed without them is the dance class)."""
+    for i, acc in enumerate(typed):
+        if acc.lower() == "mua" and (i == 0 or typed[i - 1].lower() not in _DANCE_BEFORE):
+            return any(w in joined for w in _WHERE_TO_BUY)
+    return False

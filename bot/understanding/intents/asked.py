@@ -60,8 +60,9 @@ class Asked:
             "long": float(len(q.content) >= LONG_WORDS),
         }
         self.when_ask = q.find(cues.WHEN_ASK)
-        # 'giờ' of 'bây giờ' says when, not opening hours.
-        self.hours_pos = q.find(cues.HOURS) - q.find(("bay gio",))
+        # 'giờ' of 'bây giờ', and 'giờ' before a verb ('giờ tính sao', 'giờ phải làm gì',
+        # 'giờ đang ở đâu') say *now*, not opening hours.
+        self.hours_pos = q.find(cues.HOURS) - q.find(cues.NOW_GIO)
         self.lib_word = q.find(cues.LIBRARY)
         self.mobile_pos = q.find(cues.MOBILE)
         self.mobile_strong = q.find(cues.MOBILE_STRONG)
@@ -92,7 +93,8 @@ class Asked:
         """Names that qualify another place: 'thư viện quốc gia' (a library the pack does not
         have is foreign to every answer), 'chợ phiên Đồng Văn', 'cột cờ Lũng Cú'."""
         q = self.q
-        if self.lib_word:
+        if self.lib_word - self.mobile_pos:
+            # ('xe thư viện xuống chùa Sà Lôn': the van's name, then where it goes.)
             self.foreign |= engine.names_other(
                 q, self.lib_word, self.cue_pos.union(*(h.positions for h in self.lib_hits))
             )
@@ -102,6 +104,24 @@ class Asked:
         self.own_centers = [
             h for h in self.center_hits if not engine.qualifies_other(q, h, self.cue_pos)
         ]
+
+    def cues_for(self, kind: str) -> tuple[bool, bool]:
+        """Whether the question has a cue word of this kind of answer ('mở cửa' for hours, 'xe
+        thư viện' for the van, 'lớp' for classes, 'trung tâm' for centres), and one of another
+        kind ('cột cờ Lũng Cú mở cửa mấy giờ' asks hours: a class offered has the other's)."""
+        cues_of = {
+            "library_hours": bool(self.hours_pos or self.lib_word),
+            "mobile_stops": bool(self.mobile_pos),
+            "course": bool(self.course_pos),
+            "courses": bool(self.course_pos),
+            "center": bool(self.center_pos),
+        }
+        own = cues_of.get(kind, False)
+        if kind in ("course", "courses"):
+            others = cues_of["library_hours"] or cues_of["mobile_stops"]
+        else:
+            others = any(v for k, v in cues_of.items() if k != kind)
+        return own, others and not own
 
     def offer(
         self,
@@ -121,6 +141,8 @@ class Asked:
         if self.price:
             score *= FOREIGN_KEEP
         features = {**self.shared, **kind_features(kind), "doc_cover": cover}
+        own, other = self.cues_for(kind)
+        features["own_cue"], features["other_cue"] = float(own), float(other)
         features["foreign"] = float(bool(self.foreign))
         self.cands.append(Candidate(kind, ref, max(0.0, min(1.0, score)), features))
         if answer is not None:

@@ -18,8 +18,8 @@ def offer(engine: EngineBase, a: Asked) -> None:
     named = set().union(*(h.positions for h in stop_hits)) if stop_hits else set()
     words = engine.item_words.get("@mobile", NONE)
     stop_words = {i for i in q.content if q.folds[i] in words} if stop_hits else set()
-    # 'đến những xã nào': the visits name their communes and villages.
-    areas = q.find(cues.AREA_HEADS)
+    # 'đến những xã nào', 'về trường nào': the visits name their places and communes.
+    areas = q.find(cues.AREA_HEADS) | q.find(cues.STOP_PLACES)
     # 'sđt xe thư viện': the visits end with the van's phone, when it has one.
     vehicle = engine.pack.mobile.vehicle if engine.pack.mobile else None
     phone = q.find(cues.PHONE) if vehicle is not None and vehicle.phone else frozenset()
