@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import Table, and_, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import models_notify, models_privacy, models_zalo
+from db import models_notify, models_privacy, models_registrations, models_zalo
 from db.models import Base, UserRow
 from db.retention import erase_person_texts
 
@@ -53,7 +53,7 @@ LABELS = {
     },
 }
 # importing them puts their tables in the metadata
-REGISTERED = (models_notify, models_privacy, models_zalo)
+REGISTERED = (models_notify, models_privacy, models_registrations, models_zalo)
 
 
 def _channel_family(table: Table, channel: str) -> bool:
