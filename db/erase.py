@@ -36,6 +36,8 @@ LABELS = {
         "audit_log": "câu hỏi được trích trong nhật ký cán bộ",
         "faq_alternates": "cách hỏi của bạn đã được thêm vào hỏi đáp",
         "text_provenance": "liên kết giữa hỏi đáp và câu hỏi của bạn",
+        "registrations": "đăng ký lớp học (họ tên, số điện thoại)",
+        "demand_requests": "yêu cầu báo khi có lớp (chờ mở lớp)",
     },
     "en": {
         "subscriptions": "notice subscriptions",
@@ -50,6 +52,8 @@ LABELS = {
         "audit_log": "your questions quoted in the staff log",
         "faq_alternates": "your wordings added to the FAQ",
         "text_provenance": "links between the FAQ and your questions",
+        "registrations": "class sign-ups (name, phone)",
+        "demand_requests": "requests to be told when a class opens",
     },
 }
 # importing them puts their tables in the metadata

@@ -157,6 +157,7 @@ class CourseRow(Base):
     time_range: Mapped[str | None] = mapped_column(String(16))
     fee: Mapped[int] = mapped_column(Integer, default=0)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_closes: Mapped[dt.date | None] = mapped_column(Date)
     registration: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
 

@@ -368,11 +368,21 @@ async def typed_sign_up(ctx: Ctx, text: str) -> list[Reply] | None:
     """'đăng ký lớp nuôi cá': the engine finds the class; one → consent, several → choose."""
     if sign_up_subject(text) is None:
         return None
-    answer = ctx.live.engine.ask(text, ctx.now, None)
+    words = text.split()
+    first = next(i for i, w in enumerate(words) if slugify(w) in ("lop", "khoa"))
+    answer = ctx.live.engine.ask(" ".join(words[first:]), ctx.now, None)
     ids = [i for i in dict.fromkeys(answer.ids) if ctx.pack.course(i)]
     if answer.kind not in ("course", "courses") or not ids:
         ids = [c.ref.split(":", 1)[1] for c in answer.choices if c.ref.startswith("course:")]
     courses = [c for c in (ctx.pack.course(i) for i in ids) if c is not None]
+    # Of a topic's list, the one class whose title has every word typed ('lớp nuôi cá').
+    asked = set(slugify(" ".join(words[first + 1 :])).split("-")) - {"hoc", ""}
+    named = [
+        c
+        for c in courses
+        if asked and asked <= set(slugify(" ".join([c.title, *c.keywords])).split("-"))
+    ]
+    courses = named if len(named) == 1 else courses
     if len(courses) == 1:
         return await start(ctx, courses[0])
     open_ = [c for c in courses if closed_why(c, ctx.now) is None]

@@ -19,6 +19,7 @@ from bot import stats
 from bot.app import App
 from bot.inbox import group_questions
 from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
+from db import registrations
 from db import staff as staff_db
 from db.models import StaffRow, UserRow
 from db.retention import purge_expired
@@ -98,7 +99,13 @@ async def purge_expired_texts(app: App) -> dict[str, int]:
     questions, digests quoting them, staff dialogs, provenance links, old audit quotes)."""
     cutoff = app.now() - dt.timedelta(days=app.settings.retention_days)
     async with app.sessions.begin() as session:
-        return await purge_expired(session, cutoff)
+        counts = await purge_expired(session, cutoff)
+        # sign-ups (names, phones) go a set number of days after their class ends
+        days = app.settings.registration_retention_days
+        today = app.now().astimezone(app.tz).date()
+        if purged := await registrations.purge(session, today=today, days=days):
+            counts["registrations"] = purged
+        return counts
 
 
 async def purge_old_questions(app: App) -> int:

@@ -1,4 +1,5 @@
-"""in-chat class sign-up: seats, registrations (waiting list), demand for classes not offered
+"""in-chat class sign-up: seats, registrations (waiting list), demand for classes not offered;
+the courses' optional registration_closes date
 
 Revision ID: 0009r
 Revises: 0007
@@ -17,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("courses", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("registration_closes", sa.Date(), nullable=True))
     op.create_table(
         "course_seats",
         sa.Column("course_id", sa.String(length=120), nullable=False),
@@ -78,3 +81,5 @@ def downgrade() -> None:
     op.drop_table("demand_requests")
     op.drop_table("registrations")
     op.drop_table("course_seats")
+    with op.batch_alter_table("courses", schema=None) as batch_op:
+        batch_op.drop_column("registration_closes")
