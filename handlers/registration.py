@@ -315,11 +315,13 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
     return [Reply(confirmation(ctx, course, outcome.row), remove_keyboard=True)]
 
 
-def confirmation(ctx: Ctx, course: Course, row: RegistrationRow) -> str:
-    """What a person with a seat is told: dates, place, what to bring, the reminder."""
+def confirmation(ctx: Ctx, course: Course, row: RegistrationRow | None) -> str:
+    """What a person with a seat is told: dates, place, what to bring, the reminder. Sent
+    later (``row`` None), it names no one: an outbox row keeps no name or phone."""
     first = first_session(course) or course.start_date
+    who = f" cho {row.name} ({shown_phone(row.phone)})" if row is not None else ""
     lines = [
-        f"✅ Đã đăng ký lớp «{course.title}» cho {row.name} ({shown_phone(row.phone)}).",
+        f"✅ Đã đăng ký lớp «{course.title}»{who}.",
         f"Thời gian: {course.start_date:%d/%m/%Y} – {course.end_date:%d/%m/%Y}"
         + (f", {course.time}" if course.time else ""),
         f"Buổi đầu tiên: {day_label(first)}",

@@ -66,6 +66,13 @@ async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
             f"hỏi lại {figures.share('clarified'):.0%}, "
             f"chưa trả lời được {figures.share('fallback'):.0%}."
         )
+    signed = await registrations.new_between(session, start, start + dt.timedelta(days=1))
+    if signed:
+        pack = app.live.pack if app.live else None
+        lines.append(f"📝 Đăng ký lớp mới qua trợ lý: {sum(signed.values())} (xem /dangky)")
+        for course_id, n in sorted(signed.items(), key=lambda kv: (-kv[1], kv[0])):
+            course = pack.course(course_id) if pack else None
+            lines.append(f"– {course.title if course else course_id}: {n}")
     rows = await staff_db.open_questions(session, start - dt.timedelta(days=6))
     groups = group_questions([(r.id, r.text) for r in rows])
     end = start + dt.timedelta(days=1)
