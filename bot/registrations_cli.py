@@ -47,7 +47,7 @@ def export(
     async def work(app: App) -> None:
         from bot import registrations as views
         from db import registrations as reg_db
-        from handlers.registration import shown_phone
+        from handlers.registration_rules import shown_phone
 
         live = await app.require_live()
         course = live.pack.course(course_id)

@@ -261,3 +261,11 @@ async def demand_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
         .order_by(func.count().desc(), DemandRow.topic, DemandRow.commune)
     )
     return [(topic, commune, int(n)) for topic, commune, n in rows]
+
+
+async def drop_demand(session: AsyncSession, user_pk: int) -> int:
+    """Withdraw the person's open wishes (/huy)."""
+    result = await session.execute(
+        delete(DemandRow).where(DemandRow.user_pk == user_pk, DemandRow.status == "open")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -16,7 +16,7 @@ from db.users import log_question, touch_user
 from handlers import demand, state
 from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
-from handlers.registration import signup_rows
+from handlers.registration_rules import signup_rows
 from handlers.subscriptions import remind_rows
 from handlers.types import Button, Reply
 

@@ -22,6 +22,7 @@ from handlers import (
     ask,
     demand,
     menu,
+    my_registrations,
     places,
     privacy,
     registration,
@@ -179,8 +180,8 @@ async def _text(ctx: Ctx) -> list[Reply]:
     replies = await registration.dialog_text(ctx, text)
     if replies is not None:
         return replies
-    if registration.asks_for_my_sign_ups(text):
-        return await registration.my_sign_ups(ctx)
+    if my_registrations.asks_for_my_sign_ups(text):
+        return await my_registrations.my_sign_ups(ctx)
     if subscriptions.asks_for_my_reminders(text):
         return await subscriptions.my_reminders(ctx, text)
     replies = await registration.typed_sign_up(ctx, text)

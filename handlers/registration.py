@@ -10,143 +10,30 @@ one (before the class starts) and the first person waiting gets the seat and is 
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import re
 
-import phonenumbers
-from sqlalchemy import update
-
-from bot.notify.outbox import create_broadcast
-from bot.notify.reminders import add_reminder, day_label, first_session, start_time
+from bot.notify.reminders import add_reminder
 from bot.notify.subscriptions import log_consent
 from bot.pack.models import Course
 from db import registrations as reg_db
 from db import staff as staff_db
-from db.models import UserRow
-from db.models_notify import ReminderRow
-from db.models_registrations import RegistrationRow
+from handlers import my_registrations
 from handlers.context import Ctx, short_label, slugify
-from handlers.types import MAX_BUTTON_DATA, Button, Reply
+from handlers.registration_rules import (
+    clean_name,
+    closed_text,
+    closed_why,
+    confirmation,
+    course_button,
+    find_course,
+    phone_of,
+    status_text,
+)
+from handlers.types import Button, Reply
 
 DIALOG = "reg"
 PURPOSE = "đăng ký lớp học (họ tên, số điện thoại)"
-NAME_MAX = 80
-SIGN_UP = "📝 Đăng ký"
 SHARE_PHONE = "📱 Gửi số điện thoại của tôi"
-
-
-# --- the rules of a class's sign-up ------------------------------------------------------------
-
-
-def needs_no_sign_up(course: Course) -> bool:
-    """The class says people just come ('Không cần đăng ký, mời bà con đến dự')."""
-    return "khong-can-dang-ky" in slugify(course.registration or "")
-
-
-def starts_at(course: Course, tz: dt.tzinfo) -> dt.datetime:
-    """When the first session begins."""
-    day = first_session(course) or course.start_date
-    return dt.datetime.combine(day, start_time(course.time), tzinfo=tz)
-
-
-def closed_why(course: Course, now: dt.datetime) -> str | None:
-    """Why the class takes no sign-up now (None: it does)."""
-    tz = now.tzinfo or dt.UTC
-    if needs_no_sign_up(course):
-        return "free"
-    if now.date() > course.end_date:
-        return "finished"
-    if now >= starts_at(course, tz):
-        return "started"
-    if course.registration_closes is not None and now.date() > course.registration_closes:
-        return "closed"
-    return None
-
-
-def course_button(course_id: str) -> str:
-    """``rg:<id>``, or ``rG:<hash>`` for an id too long for the 64 bytes."""
-    data = f"rg:{course_id}"
-    if len(data) <= MAX_BUTTON_DATA:
-        return data
-    return "rG:" + hashlib.sha1(course_id.encode()).hexdigest()[:16]
-
-
-def find_course(ctx: Ctx, code: str, value: str) -> Course | None:
-    if code == "rg":
-        return ctx.pack.course(value)
-    return next(
-        (c for c in ctx.pack.courses if hashlib.sha1(c.id.encode()).hexdigest()[:16] == value),
-        None,
-    )
-
-
-def signup_rows(ctx: Ctx, ref: str) -> list[tuple[Button, ...]]:
-    """'📝 Đăng ký' under one class that takes sign-ups now (beside its own way to register)."""
-    kind, _, item_id = ref.partition(":")
-    course = ctx.pack.course(item_id) if kind == "course" else None
-    if course is None or closed_why(course, ctx.now) is not None:
-        return []
-    return [(Button(SIGN_UP, course_button(course.id)),)]
-
-
-def phone_of(text: str) -> str | None:
-    """A Vietnamese phone number as E.164 (+84…), or None when it is not one."""
-    try:
-        number = phonenumbers.parse(text.strip(), "VN")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def shown_phone(e164: str) -> str:
-    """'+84912345678' as people write it: '0912 345 678'."""
-    number = phonenumbers.parse(e164, "VN")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def clean_name(text: str) -> str | None:
-    """A person's name as typed, tidied; None when it cannot be one."""
-    name = " ".join(text.split())
-    if not 2 <= len(name) <= NAME_MAX or any(c.isdigit() for c in name):
-        return None
-    if not any(c.isalpha() for c in name):
-        return None
-    return name
-
-
-def place_of(ctx: Ctx, course: Course) -> str:
-    center = ctx.pack.center(course.center)
-    return f"{center.name}, {center.address}" if center else course.center
-
-
-def closed_text(ctx: Ctx, course: Course, why: str) -> str:
-    title = course.title
-    if why == "free":
-        return f"Lớp «{title}» không cần đăng ký trước: {course.registration}."
-    if why == "finished":
-        return (
-            f"Lớp «{title}» đã kết thúc ngày {course.end_date:%d/%m/%Y}, không nhận đăng ký nữa."
-        )
-    if why == "started":
-        return (
-            f"Lớp «{title}» đã khai giảng nên không nhận đăng ký qua trợ lý nữa. "
-            f"Bạn có thể hỏi trực tiếp: {course.registration or ctx.pack.info.contact}."
-        )
-    closes = course.registration_closes
-    day = f"{closes:%d/%m/%Y}" if closes else ""
-    return (
-        f"Lớp «{title}» đã hết hạn đăng ký (ngày {day}). "
-        f"Bạn có thể hỏi trực tiếp: {course.registration or ctx.pack.info.contact}."
-    )
-
-
-def status_text(course: Course, row: RegistrationRow, position: int) -> str:
-    if row.status == "confirmed":
-        return f"Bạn đã có chỗ trong lớp «{course.title}»."
-    return f"Bạn đang ở vị trí số {position} trong danh sách chờ của lớp «{course.title}»."
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -315,35 +202,8 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
     return [Reply(confirmation(ctx, course, outcome.row), remove_keyboard=True)]
 
 
-def confirmation(ctx: Ctx, course: Course, row: RegistrationRow | None) -> str:
-    """What a person with a seat is told: dates, place, what to bring, the reminder. Sent
-    later (``row`` None), it names no one: an outbox row keeps no name or phone."""
-    first = first_session(course) or course.start_date
-    who = f" cho {row.name} ({shown_phone(row.phone)})" if row is not None else ""
-    lines = [
-        f"✅ Đã đăng ký lớp «{course.title}»{who}.",
-        f"Thời gian: {course.start_date:%d/%m/%Y} – {course.end_date:%d/%m/%Y}"
-        + (f", {course.time}" if course.time else ""),
-        f"Buổi đầu tiên: {day_label(first)}",
-        f"Địa điểm: {place_of(ctx, course)}",
-    ]
-    if course.description:
-        lines.append(f"Nội dung: {course.description}")
-    if course.registration:
-        lines.append(f"Cần mang theo, lưu ý của lớp: {course.registration}")
-    else:
-        lines.append("Cần mang theo: lớp không ghi yêu cầu riêng; nếu cần, trung tâm sẽ gọi bạn.")
-    lines.append(
-        "⏰ Trợ lý sẽ nhắc bạn tối hôm trước buổi đầu (gõ «nhắc của tôi» để tắt). "
-        "Gõ «đăng ký của tôi» để xem hoặc hủy đăng ký."
-    )
-    return "\n".join(lines)
+# --- a sign-up typed as text ------------------------------------------------------------
 
-
-# --- one's own sign-ups, cancelling ------------------------------------------------------------
-
-# "đăng ký của tôi", "hủy đăng ký", "xem đăng ký lớp" (as slug words)
-_MINE = re.compile(r"\bdang-ky-cua-(toi|minh|em|tui)\b|^(huy|xem)-(cac-)?dang-ky(-lop.*)?$")
 # "đăng ký lớp nuôi cá", "cho tôi ghi tên lớp tin học", "em muốn đăng ký học lớp may"
 _SIGN_UP = re.compile(
     r"^((cho|xin)-(toi|em|minh|chau)-|(toi|em|minh)-(muon|xin)-|muon-)?"
@@ -351,10 +211,6 @@ _SIGN_UP = re.compile(
 )
 _NOT_A_NAME = re.compile(r"\b(o-dau|the-nao|bao-gio|khi-nao|bao-nhieu|nhu-nao|co-khong)\b")
 _QUESTION = re.compile(r"\b(o-dau|the-nao|bao-gio|khi-nao|nhu-nao|khong|chua|gi|sao)$")
-
-
-def asks_for_my_sign_ups(text: str) -> bool:
-    return bool(_MINE.search(slugify(text)))
 
 
 def sign_up_subject(text: str) -> str | None:
@@ -394,85 +250,6 @@ async def typed_sign_up(ctx: Ctx, text: str) -> list[Reply] | None:
     return [Reply("Bạn muốn đăng ký lớp nào?", buttons=rows)]
 
 
-async def my_sign_ups(ctx: Ctx) -> list[Reply]:
-    """The person's sign-ups, each with a one-tap cancel."""
-    rows = await reg_db.of_user(ctx.session, ctx.user.id)
-    if not rows:
-        return [Reply("Bạn chưa đăng ký lớp nào. Bấm «📝 Đăng ký» dưới một lớp học để ghi tên.")]
-    lines = ["📝 Các lớp bạn đã đăng ký (bấm để hủy):"]
-    buttons: list[tuple[Button, ...]] = []
-    for row in rows:
-        course = ctx.pack.course(row.course_id)
-        title = course.title if course else row.course_id
-        where = (
-            "đã có chỗ"
-            if row.status == "confirmed"
-            else (f"danh sách chờ, vị trí {await reg_db.position(ctx.session, row)}")
-        )
-        lines.append(f"• «{title}» — {row.name}, {where}")
-        buttons.append((Button(short_label(f"❌ Hủy: {title}", 40), f"rgx:{row.id}"),))
-    return [Reply("\n".join(lines), buttons=tuple(buttons))]
-
-
-async def tell_promoted(ctx: Ctx, course: Course, row: RegistrationRow) -> None:
-    """The first person waiting got a seat: switch their reminder on and tell them."""
-    await add_reminder(
-        ctx.session, user_pk=row.user_pk, ref=f"course:{course.id}", pack=ctx.pack,
-        now=ctx.now, via="registration",
-    )  # fmt: skip
-    user = await ctx.session.get(UserRow, row.user_pk)
-    if user is None:
-        return
-    text = f"🎉 Đã có chỗ cho bạn trong lớp «{course.title}» (có người vừa hủy).\n" + confirmation(
-        ctx, course, row
-    )
-    await create_broadcast(
-        ctx.session, source=f"registration:promoted:{row.id}", kind="registration",
-        title=course.title, text=text, recipients=[(user.id, user.channel, user.chat_id)],
-        due_at=ctx.now, now=ctx.now,
-    )  # fmt: skip
-
-
-async def cancel_reminders(ctx: Ctx, user_pk: int, course_id: str) -> None:
-    """A cancelled sign-up takes the class reminder with it."""
-    await ctx.session.execute(
-        update(ReminderRow)
-        .where(
-            ReminderRow.user_pk == user_pk,
-            ReminderRow.ref == f"course:{course_id}",
-            ReminderRow.status == "active",
-        )
-        .values(status="cancelled", reason="registration cancelled")
-    )
-
-
-async def cancel(ctx: Ctx, registration_id: int) -> list[Reply]:
-    """``rgx:<id>``: cancel one's own sign-up before the class starts."""
-    row = await ctx.session.get(RegistrationRow, registration_id)
-    if row is None or row.user_pk != ctx.user.id or row.status not in reg_db.ACTIVE:
-        return [Reply("Đăng ký này không còn (có thể đã được hủy trước đó).")]
-    course = ctx.pack.course(row.course_id)
-    if course is not None and ctx.now >= starts_at(course, ctx.now.tzinfo or dt.UTC):
-        return [
-            Reply(
-                f"Lớp «{course.title}» đã bắt đầu nên không hủy qua trợ lý được. "
-                f"Bạn báo trực tiếp giúp: {course.registration or ctx.pack.info.contact}."
-            )
-        ]
-    cancelled, promoted = await reg_db.cancel(
-        ctx.session, registration_id=registration_id,
-        capacity=course.capacity if course else None, now=ctx.now,
-        reason="cancelled by the person", user_pk=ctx.user.id,
-    )  # fmt: skip
-    if cancelled is None:
-        return [Reply("Đăng ký này không còn (có thể đã được hủy trước đó).")]
-    await cancel_reminders(ctx, ctx.user.id, cancelled.course_id)
-    if promoted is not None and course is not None:
-        await tell_promoted(ctx, course, promoted)
-    title = course.title if course else cancelled.course_id
-    return [Reply(f"Đã hủy đăng ký lớp «{title}».", notice="Đã hủy đăng ký")]
-
-
 async def on_button(ctx: Ctx, data: str) -> list[Reply]:
     """Route ``rg:``/``rG:``, ``rgy``, ``rgn`` and ``rgx:`` presses."""
     head, _, rest = data.partition(":")
@@ -484,5 +261,5 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
     if head in ("rgy", "rgn"):
         return await consent(ctx, head == "rgy")
     if head == "rgx" and rest.isdigit():
-        return await cancel(ctx, int(rest))
+        return await my_registrations.cancel(ctx, int(rest))
     return [Reply("Nút này không còn dùng được.")]

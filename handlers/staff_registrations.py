@@ -18,8 +18,9 @@ from db import registrations as reg_db
 from db import staff as staff_db
 from db.models import UserRow
 from db.models_registrations import RegistrationRow
-from handlers import registration, staff
+from handlers import my_registrations, staff
 from handlers.context import Ctx, short_label
+from handlers.registration_rules import shown_phone
 from handlers.types import MAX_BUTTON_DATA, Attachment, Button, Reply
 
 
@@ -40,7 +41,7 @@ def _find(ctx: Ctx, code: str, value: str) -> Course | None:
 
 
 def phones(rows: list[RegistrationRow]) -> dict[int, str]:
-    return {r.id: registration.shown_phone(r.phone) for r in rows}
+    return {r.id: shown_phone(r.phone) for r in rows}
 
 
 async def overview(ctx: Ctx) -> list[Reply]:
@@ -99,7 +100,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
     )  # fmt: skip
     if cancelled is None:
         return [Reply("Đăng ký này không còn.")]
-    await registration.cancel_reminders(ctx, cancelled.user_pk, cancelled.course_id)
+    await my_registrations.cancel_reminders(ctx, cancelled.user_pk, cancelled.course_id)
     user = await ctx.session.get(UserRow, cancelled.user_pk)
     if user is not None:
         text = (
@@ -112,7 +113,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
             due_at=ctx.now, now=ctx.now,
         )  # fmt: skip
     if promoted is not None and course is not None:
-        await registration.tell_promoted(ctx, course, promoted)
+        await my_registrations.tell_promoted(ctx, course, promoted)
     await staff_db.audit(
         ctx.session, actor=staff.actor(ctx), action="registrations.cancel",
         detail={"course": cancelled.course_id, "registration": cancelled.id}, now=ctx.now,

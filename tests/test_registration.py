@@ -16,7 +16,8 @@ from bot.settings import Settings
 from db import registrations as reg_db
 from db.models_notify import BroadcastRow, ConsentRow, ReminderRow
 from db.models_registrations import DemandRow, RegistrationRow
-from handlers.registration import clean_name, phone_of, sign_up_subject
+from handlers.registration import sign_up_subject
+from handlers.registration_rules import clean_name, phone_of
 from tests.registration_helpers import NOW, cmd, press, send, sign_up, signup_pack, text
 
 
