@@ -34,6 +34,9 @@ from handlers.types import Button, Reply
 DIALOG = "reg"
 PURPOSE = "đăng ký lớp học (họ tên, số điện thoại)"
 SHARE_PHONE = "📱 Gửi số điện thoại của tôi"
+# Typed where a name is expected, what the engine answers this surely is a question.
+ANSWERED = {"faq", "course", "courses", "center", "library_hours", "mobile_stops"}
+QUESTION_SCORE = 0.8
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -146,6 +149,10 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
         await _drop(ctx)  # a question instead of a name: answered as a question
         return None
     if step == "name":
+        answer = ctx.live.engine.ask(text, ctx.now, None)
+        if answer.kind in ANSWERED and answer.score >= QUESTION_SCORE:
+            await _drop(ctx)  # 'giờ mở cửa thư viện' is a question, not a name
+            return None
         name = clean_name(text)
         if name is None:
             return [
@@ -227,7 +234,7 @@ async def typed_sign_up(ctx: Ctx, text: str) -> list[Reply] | None:
     if sign_up_subject(text) is None:
         return None
     words = text.split()
-    first = next(i for i, w in enumerate(words) if slugify(w) in ("lop", "khoa"))
+    first = next((i for i, w in enumerate(words) if slugify(w) in ("lop", "khoa")), 0)
     answer = ctx.live.engine.ask(" ".join(words[first:]), ctx.now, None)
     ids = [i for i in dict.fromkeys(answer.ids) if ctx.pack.course(i)]
     if answer.kind not in ("course", "courses") or not ids:

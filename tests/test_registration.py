@@ -92,6 +92,10 @@ def test_names() -> None:
 async def test_bad_phone_and_bad_name_change_nothing(app: App) -> None:
     await send(app, press("4", "rg:may-cong-nghiep"))
     await send(app, press("4", "rgy"))
+    question = await send(app, text("4", "giờ mở cửa thư viện tỉnh"))
+    assert "Giờ mở cửa" in question.text or "mở cửa" in question.text  # answered, not a name
+    await send(app, press("4", "rg:may-cong-nghiep"))
+    await send(app, press("4", "rgy"))
     bad_name = await send(app, text("4", "12345"))
     assert "Tên này chưa đúng" in bad_name.text
     await send(app, text("4", "Hoàng Văn Nam"))
