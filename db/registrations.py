@@ -269,3 +269,9 @@ async def drop_demand(session: AsyncSession, user_pk: int) -> int:
         delete(DemandRow).where(DemandRow.user_pk == user_pk, DemandRow.status == "open")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_demand(session: AsyncSession, cutoff: dt.datetime) -> int:
+    """Delete wishes older than ``cutoff`` (the words asked are a citizen's text)."""
+    result = await session.execute(delete(DemandRow).where(DemandRow.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

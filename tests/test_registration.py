@@ -186,3 +186,21 @@ async def test_erase_and_retention_cover_sign_ups_and_demand(app: App) -> None:
         assert await reg_db.purge(session, today=NOW.date(), days=90) == 0
         end = (await registrations(app))[0].class_end
         assert await reg_db.purge(session, today=end.replace(year=end.year + 1), days=90) == 1
+
+
+async def test_daily_purge_deletes_sign_ups_after_the_class_and_old_wishes(app: App) -> None:
+    from bot.notify.digest import purge_expired_texts
+
+    await sign_up(app, "32", "nuoi-ca-ao")  # ends 16/12/2026
+    await sign_up(app, "33", "may-cong-nghiep")  # ends 31/03/2027
+    await send(app, text("32", "có lớp tiếng Hàn không"))
+    await send(app, press("32", "dm:go"))
+    assert isinstance(app.clock, FixedClock)
+    app.clock.when = NOW.replace(year=2027, month=3, day=16, hour=3)  # 90 days after 16/12
+    assert "registrations" not in await purge_expired_texts(app)
+    app.clock.when = NOW.replace(year=2027, month=3, day=17, hour=3)
+    purged = await purge_expired_texts(app)
+    assert purged["registrations"] == 1 and "demand_requests" not in purged
+    assert [r.course_id for r in await registrations(app)] == ["may-cong-nghiep"]
+    app.clock.when = NOW.replace(year=2027, month=6, day=1, hour=3)  # past the 180 days
+    assert (await purge_expired_texts(app))["demand_requests"] == 1

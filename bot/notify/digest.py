@@ -112,6 +112,8 @@ async def purge_expired_texts(app: App) -> dict[str, int]:
         today = app.now().astimezone(app.tz).date()
         if purged := await registrations.purge(session, today=today, days=days):
             counts["registrations"] = purged
+        if wishes := await registrations.purge_demand(session, cutoff):
+            counts["demand_requests"] = wishes
         return counts
 
 
