@@ -130,7 +130,8 @@ def test_roster_spreadsheet_rows_and_escaped_formulas() -> None:
 
 async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Path) -> None:
     await sign_up(app, "50", "nuoi-ca-ao")
-    await sign_up(app, "51", "nuoi-ca-ao")  # waiting: no reminder, told here
+    await sign_up(app, "51", "nuoi-ca-ao")  # waiting: gets the new seat
+    await sign_up(app, "54", "nuoi-ca-ao")  # waiting still: no reminder, told here
     await sign_up(app, "52", "may-cong-nghiep")
     asked = await send(app, said("53", "có lớp tiếng Hàn không"))
     assert "dm:go" in [b.data for b in asked.flat_buttons]
@@ -146,6 +147,7 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     for course in courses:
         if course["id"] == "nuoi-ca-ao":
             course["start_date"] = dt.date(2026, 12, 15)
+            course["capacity"] = 2  # one more seat: the person waiting gets it
     korean = dict(courses[0], id="tieng-han", title="Tiếng Hàn giao tiếp cơ bản",
                   keywords=["tiếng hàn"], start_date=dt.date(2027, 1, 10),
                   end_date=dt.date(2027, 3, 10))  # fmt: skip
@@ -163,7 +165,7 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     assert new is not None and old is not None, problems
     async with app.sessions.begin() as session:
         await content_db.apply_pack(session, new, now=NOW, author="test")
-    assert await signups.on_new_version(app, old, new, version=2) == 3
+    assert await signups.on_new_version(app, old, new, version=2) == 4
     assert await signups.on_new_version(app, old, new, version=2) == 0  # once
     async with app.sessions() as session:
         made = {b.source: b.text for b in await session.scalars(select(BroadcastRow))}
@@ -172,7 +174,9 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     assert "đã bị hủy" in made["signup-change:2:may-cong-nghiep"]
     assert "Tiếng Hàn giao tiếp cơ bản" in made["demand:tieng-han"]
     assert wish is not None and wish.status == "notified"
-    assert [r.status for r in await rows(app)] == ["confirmed", "waiting", "cancelled"]
+    statuses = [r.status for r in await rows(app)]
+    assert statuses == ["confirmed", "confirmed", "waiting", "cancelled"]
+    assert any(s.startswith("registration:promoted:") for s in made)
 
 
 async def test_digest_counts_new_sign_ups_without_names(app: App) -> None:

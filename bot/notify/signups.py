@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.notify.changes import _diff
 from bot.notify.outbox import create_broadcast
-from bot.notify.reminders import describe, target_of
+from bot.notify.reminders import add_reminder, describe, target_of
 from bot.pack import Pack
 from bot.pack.models import Course
 from bot.understanding.normalize import folded_words
@@ -64,6 +65,7 @@ async def _registrants(app: App, old_pack: Pack, new_pack: Pack, version: int) -
                     row.reason = f"content v{version}: class removed"
                 told = {r.user_pk for r in members}
             else:
+                made += await _more_seats(session, app, new_pack, members)
                 new_target = target_of(new_pack, ref, now.date(), old_target)
                 new = describe(new_pack, ref, new_target) or {}
                 changes = _diff(old, new)
@@ -95,6 +97,42 @@ async def _registrants(app: App, old_pack: Pack, new_pack: Pack, version: int) -
                 title=title, text="\n".join(lines), recipients=recipients, due_at=now, now=now,
             )  # fmt: skip
             made += created is not None
+    return made
+
+
+async def _more_seats(
+    session: AsyncSession,
+    app: App,
+    pack: Pack,
+    members: list[RegistrationRow],
+) -> int:
+    """Seats free in the new version (more of them, or no limit): the people waiting get them,
+    in order, and are told."""
+    new = pack.course(members[0].course_id)
+    if new is None or not any(r.status == "waiting" for r in members):
+        return 0
+    now = app.now()
+    await reg_db.lock_course(session, new.id)
+    promoted = await reg_db.fill_seats(session, new.id, new.capacity, now)
+    made = 0
+    for row in promoted:
+        await add_reminder(
+            session, user_pk=row.user_pk, ref=f"course:{new.id}", pack=pack, now=now,
+            via="registration",
+        )  # fmt: skip
+        user = await session.get(UserRow, row.user_pk)
+        if user is None:
+            continue
+        text = (
+            f"🎉 Lớp «{new.title}» có thêm chỗ và đã có chỗ cho bạn (bạn đang ở danh sách chờ). "
+            f"Khai giảng {new.start_date:%d/%m/%Y}. Gõ «đăng ký của tôi» để xem hoặc hủy."
+        )
+        created = await create_broadcast(
+            session, source=f"registration:promoted:{row.id}", kind="registration",
+            title=new.title, text=text, recipients=[(user.id, user.channel, user.chat_id)],
+            due_at=now, now=now,
+        )  # fmt: skip
+        made += created is not None
     return made
 
 
