@@ -4,6 +4,7 @@ the waiting list, every bad input answered politely with nothing changed, erasur
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -204,3 +205,24 @@ async def test_daily_purge_deletes_sign_ups_after_the_class_and_old_wishes(app: 
     assert [r.course_id for r in await registrations(app)] == ["may-cong-nghiep"]
     app.clock.when = NOW.replace(year=2027, month=6, day=1, hour=3)  # past the 180 days
     assert (await purge_expired_texts(app))["demand_requests"] == 1
+
+
+def test_registration_closes_round_trips_through_yaml_and_spreadsheet(tmp_path: Path) -> None:
+    from bot.pack import dump_pack, load_pack
+    from bot.pack.xlsx import read_workbook, write_workbook
+
+    pack, problems = load_pack(signup_pack(tmp_path))
+    assert pack is not None, problems
+    closes = {c.id: c.registration_closes for c in pack.courses if c.registration_closes}
+    assert closes == {"tin-hoc-van-phong": dt.date(2026, 12, 1)}
+    again, problems = read_workbook(write_workbook(pack))
+    assert again is not None and not problems
+    assert again.courses == pack.courses
+    dump_pack(pack, tmp_path / "out", template=signup_pack(tmp_path / "t"))
+    back, problems = load_pack(tmp_path / "out")
+    assert back is not None and back.courses == pack.courses, problems
+    late = [dict(c.model_dump(), registration_closes=dt.date(2027, 12, 1)) for c in pack.courses]
+    from bot.pack.models import Course
+
+    with pytest.raises(ValueError, match="hạn đăng ký"):
+        Course.model_validate(late[0])
