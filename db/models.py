@@ -297,6 +297,9 @@ class UserRow(Base):
     # What the conversation remembers (``Context.to_json``): references to pack items, never
     # the person's text. SQL NULL when there is none; cleared after a quiet period.
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # When the person's class sign-up (its steps in ``dialogs``) last moved; NULL when none is
+    # open. It comes with the user row, so an ordinary message costs no look-up for it.
+    signup_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 

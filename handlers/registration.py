@@ -54,10 +54,7 @@ async def start(ctx: Ctx, course: Course) -> list[Reply]:
             course, existing, position
         )
         return [Reply(text + "\nGõ «đăng ký của tôi» để xem hoặc hủy.")]
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG,
-        {"course": course.id, "step": "consent"}, now=ctx.now,
-    )  # fmt: skip
+    await _put(ctx, {"course": course.id, "step": "consent"})
     days = ctx.app.settings.registration_retention_days
     lines = [f"📝 Đăng ký lớp «{course.title}»."]
     if course.capacity is not None:
@@ -77,13 +74,18 @@ async def start(ctx: Ctx, course: Course) -> list[Reply]:
 
 
 async def _dialog_course(ctx: Ctx) -> tuple[dict[str, str], Course | None] | None:
-    """The open sign-up (its data and class); one left quiet too long is forgotten."""
+    """The open sign-up (its data and class); one left quiet too long is forgotten. Only
+    someone whose row says a sign-up is open costs a look-up."""
+    since = ctx.user.signup_at
+    if since is None:
+        return None
+    if ctx.now - since > ctx.app.settings.conversation_quiet:
+        await _drop(ctx)
+        return None
     dialog = await staff_db.get_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG
     )
     if dialog is None:
-        return None
-    if ctx.now - dialog.updated_at > ctx.app.settings.conversation_quiet:
         await _drop(ctx)
         return None
     data = {k: str(v) for k, v in dialog.data.items()}
@@ -94,10 +96,13 @@ async def _put(ctx: Ctx, data: dict[str, str]) -> None:
     await staff_db.put_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG, data, now=ctx.now
     )
+    ctx.user.signup_at = ctx.now
 
 
 async def _drop(ctx: Ctx) -> None:
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG)
+    if ctx.user.signup_at is not None:
+        ctx.user.signup_at = None
 
 
 def _ask_phone(ctx: Ctx) -> Reply:

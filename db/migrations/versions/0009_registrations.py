@@ -1,5 +1,5 @@
 """in-chat class sign-up: seats, registrations (waiting list), demand for classes not offered;
-the courses' optional registration_closes date
+the courses' optional registration_closes date; users.signup_at (a sign-up in progress)
 
 Revision ID: 0009r
 Revises: 0007
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("courses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("registration_closes", sa.Date(), nullable=True))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("signup_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "course_seats",
         sa.Column("course_id", sa.String(length=120), nullable=False),
@@ -83,3 +85,5 @@ def downgrade() -> None:
     op.drop_table("course_seats")
     with op.batch_alter_table("courses", schema=None) as batch_op:
         batch_op.drop_column("registration_closes")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("signup_at")
