@@ -136,8 +136,12 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     asked = await send(app, said("53", "có lớp tiếng Hàn không"))
     assert "dm:go" in [b.data for b in asked.flat_buttons]
     await send(app, press("53", "dm:go"))
+    near = await send(app, said("55", "có lớp tiếng Hàn ở Chợ Rã không"))
+    assert "dm:go" in [b.data for b in near.flat_buttons]
+    await send(app, press("55", "dm:go"))
     stats = await dispatch(cmd(EDITOR, "thongke"), app)
     assert "tiếng hàn: 1 người" in stats[-1].text.lower()
+    assert "tiếng hàn — xã chợ rã: 1 người" in stats[-1].text.lower()
     # the next version: the fish class moved, the sewing class gone, a Korean class added
     target = tmp_path / "v2"
     shutil.copytree(signup_pack(tmp_path / "x"), target)
@@ -165,7 +169,7 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     assert new is not None and old is not None, problems
     async with app.sessions.begin() as session:
         await content_db.apply_pack(session, new, now=NOW, author="test")
-    assert await signups.on_new_version(app, old, new, version=2) == 4
+    assert await signups.on_new_version(app, old, new, version=2) == 4  # not the Chợ Rã wish
     assert await signups.on_new_version(app, old, new, version=2) == 0  # once
     async with app.sessions() as session:
         made = {b.source: b.text for b in await session.scalars(select(BroadcastRow))}
