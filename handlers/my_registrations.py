@@ -104,3 +104,18 @@ async def cancel(ctx: Ctx, registration_id: int) -> list[Reply]:
         await tell_promoted(ctx, course, promoted)
     title = course.title if course else cancelled.course_id
     return [Reply(f"Đã hủy đăng ký lớp «{title}».", notice="Đã hủy đăng ký")]
+
+
+async def release_all(ctx: Ctx) -> None:
+    """Before the person's data is erased: their seats in classes not yet started go to the
+    people waiting (who are told); the sign-ups themselves are then erased with the rest."""
+    for row in await reg_db.of_user(ctx.session, ctx.user.id):
+        course = ctx.pack.course(row.course_id)
+        if course is None or ctx.now >= starts_at(course, ctx.now.tzinfo or dt.UTC):
+            continue
+        _, promoted = await reg_db.cancel(
+            ctx.session, registration_id=row.id, capacity=course.capacity, now=ctx.now,
+            reason="data erased", user_pk=ctx.user.id,
+        )  # fmt: skip
+        if promoted is not None:
+            await tell_promoted(ctx, course, promoted)

@@ -8,6 +8,7 @@ them is erased on request after one confirmation.
 from __future__ import annotations
 
 from db.erase import describe, erase_user
+from handlers import my_registrations
 from handlers.context import Ctx
 from handlers.types import Button, Reply
 
@@ -93,6 +94,7 @@ async def ask_erase(ctx: Ctx) -> list[Reply]:
 
 async def erase(ctx: Ctx) -> list[Reply]:
     """The confirmed erasure: everything linked to this person goes, then we say what went."""
+    await my_registrations.release_all(ctx)  # their seats go to the people waiting
     counts = await erase_user(ctx.session, ctx.user, now=ctx.now)
     ctx.user_erased = True
     ctx.content_changed = ctx.content_changed or "faq_alternates" in counts

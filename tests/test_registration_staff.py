@@ -173,7 +173,7 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
     assert await signups.on_new_version(app, old, new, version=2) == 0  # once
     async with app.sessions() as session:
         made = {b.source: b.text for b in await session.scalars(select(BroadcastRow))}
-        wish = await session.scalar(select(DemandRow))
+        wish = await session.scalar(select(DemandRow).order_by(DemandRow.id))
     assert "Đăng ký của bạn vẫn được giữ" in made["signup-change:2:nuoi-ca-ao"]
     assert "đã bị hủy" in made["signup-change:2:may-cong-nghiep"]
     assert "Tiếng Hàn giao tiếp cơ bản" in made["demand:tieng-han"]
@@ -207,7 +207,11 @@ async def test_erase_scan_covers_sign_ups_dialogs_and_demand(app: App) -> None:
     assert await _scan(app, user_pk) == []
     found = await where_found(app, ("Bế Văn Riêng", "+84977111222", "0977 111 222"))
     assert found == {k: set() for k in found}
-    assert len(await rows(app)) == 1  # the other person's sign-up stays
+    [other] = await rows(app)  # the other person's sign-up stays, and gets the freed seat
+    assert other.status == "confirmed"
+    async with app.sessions() as session:
+        sources = list(await session.scalars(select(BroadcastRow.source)))
+    assert f"registration:promoted:{other.id}" in sources
 
 
 def test_command_line_export(tmp_path: Path, clean_env: dict[str, str]) -> None:
