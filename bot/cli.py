@@ -24,6 +24,7 @@ from bot.pack import PackError, consistency, dump_pack, load_pack
 from bot.pack.diff import KIND_LABELS, diff_packs, summary_words
 from bot.pack.sources import read_source
 from bot.pack.xlsx import UploadError, write_workbook
+from bot.registrations_cli import registrations_cli
 from bot.settings import Settings, SettingsError, load_settings
 from bot.understanding import Answer
 from handlers.ask import conversations
@@ -43,6 +44,7 @@ staff_cli = typer.Typer(help="Cán bộ quản trị nội dung.", no_args_is_he
 cli.add_typer(content_cli, name="content")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(staff_cli, name="staff")
+cli.add_typer(registrations_cli, name="registrations")
 cli.command("broadcasts")(broadcasts)
 
 
@@ -507,11 +509,17 @@ def stats(
 
     async def work(app: App) -> None:
         from bot import stats as stats_mod
+        from bot.registrations import demand_lines
+        from db import registrations as reg_db
 
         live = await app.require_live()
         async with app.sessions() as session:
             figures = await stats_mod.collect(session, app.now(), app.tz, days)
+            demand = await reg_db.demand_counts(session)
         typer.echo(stats_mod.render_text(figures, pack_name=live.pack.info.name))
+        if demand:
+            typer.echo("Người dân chờ mở lớp (Báo tôi khi có lớp), theo chủ đề và xã:")
+            typer.echo("\n".join(demand_lines(live.pack, demand)))
         if chart is not None:
             chart.write_bytes(stats_mod.render_chart(figures))
             typer.echo(f"Biểu đồ: {chart}")

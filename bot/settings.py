@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="HOCTAP_LOG_LEVEL")
     retention_days: int = Field(default=180, ge=1, validation_alias="HOCTAP_RETENTION_DAYS")
     flood_per_minute: int = Field(default=20, ge=1, validation_alias="HOCTAP_FLOOD_PER_MINUTE")
+    # A class's sign-ups (name, phone) are deleted this many days after the class ends.
+    registration_retention_days: int = Field(
+        default=90, ge=1, validation_alias="HOCTAP_REGISTRATION_RETENTION_DAYS"
+    )
     # A person's conversation state is forgotten after this many quiet minutes.
     conversation_minutes: float = Field(
         default=30, gt=0, validation_alias="HOCTAP_CONVERSATION_MINUTES"

@@ -99,7 +99,8 @@ def _rows(pack: Pack, version: int) -> list[Any]:
                 version_id=version, slug=k.id, position=n, title=k.title, topic=k.topic,
                 center=k.center, description=k.description, start_date=k.start_date,
                 end_date=k.end_date, weekdays=list(k.weekdays), time_range=k.time, fee=k.fee,
-                capacity=k.capacity, registration=k.registration, keywords=k.keywords,
+                capacity=k.capacity, registration_closes=k.registration_closes,
+                registration=k.registration, keywords=k.keywords,
             )
         )  # fmt: skip
     for n, lib in enumerate(pack.libraries):
@@ -229,7 +230,8 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
                 id=k.slug, title=k.title, topic=k.topic, center=k.center,
                 description=k.description, start_date=k.start_date, end_date=k.end_date,
                 weekdays=k.weekdays, time=k.time_range, fee=k.fee, capacity=k.capacity,
-                registration=k.registration, keywords=k.keywords,
+                registration_closes=k.registration_closes, registration=k.registration,
+                keywords=k.keywords,
             )
             for k in await _all(session, CourseRow, version)
         ],

@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import Table, and_, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import models_notify, models_privacy, models_zalo
+from db import models_notify, models_privacy, models_registrations, models_zalo
 from db.models import Base, UserRow
 from db.retention import erase_person_texts
 
@@ -36,6 +36,8 @@ LABELS = {
         "audit_log": "câu hỏi được trích trong nhật ký cán bộ",
         "faq_alternates": "cách hỏi của bạn đã được thêm vào hỏi đáp",
         "text_provenance": "liên kết giữa hỏi đáp và câu hỏi của bạn",
+        "registrations": "đăng ký lớp học (họ tên, số điện thoại)",
+        "demand_requests": "yêu cầu báo khi có lớp (chờ mở lớp)",
     },
     "en": {
         "subscriptions": "notice subscriptions",
@@ -50,10 +52,12 @@ LABELS = {
         "audit_log": "your questions quoted in the staff log",
         "faq_alternates": "your wordings added to the FAQ",
         "text_provenance": "links between the FAQ and your questions",
+        "registrations": "class sign-ups (name, phone)",
+        "demand_requests": "requests to be told when a class opens",
     },
 }
 # importing them puts their tables in the metadata
-REGISTERED = (models_notify, models_privacy, models_zalo)
+REGISTERED = (models_notify, models_privacy, models_registrations, models_zalo)
 
 
 def _channel_family(table: Table, channel: str) -> bool:

@@ -157,6 +157,7 @@ class CourseRow(Base):
     time_range: Mapped[str | None] = mapped_column(String(16))
     fee: Mapped[int] = mapped_column(Integer, default=0)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_closes: Mapped[dt.date | None] = mapped_column(Date)
     registration: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -296,6 +297,9 @@ class UserRow(Base):
     # What the conversation remembers (``Context.to_json``): references to pack items, never
     # the person's text. SQL NULL when there is none; cleared after a quiet period.
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # When the person's class sign-up (its steps in ``dialogs``) last moved; NULL when none is
+    # open. It comes with the user row, so an ordinary message costs no look-up for it.
+    signup_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 

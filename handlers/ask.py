@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable
 
@@ -12,9 +13,10 @@ from bot.pack.models import Pack
 from bot.understanding import Answer, Engine
 from db.models import UserRow
 from db.users import log_question, touch_user
-from handlers import state
+from handlers import demand, state
 from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
+from handlers.registration_rules import signup_rows
 from handlers.subscriptions import remind_rows
 from handlers.types import Button, Reply
 
@@ -57,7 +59,7 @@ def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
     ]
     ref = one_item(answer, ctx.pack)
     if ref is not None:
-        rows += remind_rows(ctx, ref)
+        rows += remind_rows(ctx, ref) + signup_rows(ctx, ref)
     if answer.kind == "faq" and answer.ids:
         rows.append(feedback_row(ctx, answer.ids[0]))
         return Reply(answer.text, buttons=tuple(rows), feedback_for=f"faq:{answer.ids[0]}")
@@ -102,7 +104,11 @@ async def free_text(ctx: Ctx, text: str) -> list[Reply]:
     answer = await converse(
         ctx.session, ctx.user, ctx.live.engine, text, ctx.now, channel=ctx.incoming.channel
     )
-    return [answer_reply(ctx, answer)]
+    reply = answer_reply(ctx, answer)
+    wish = await demand.offer(ctx, answer, text)
+    if wish:
+        reply = dataclasses.replace(reply, buttons=(*wish, *reply.buttons))
+    return [reply]
 
 
 async def conversations(

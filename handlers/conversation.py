@@ -18,7 +18,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
-from handlers import ask, menu, places, privacy, staff, state, subscriptions
+from handlers import (
+    ask,
+    demand,
+    menu,
+    my_registrations,
+    places,
+    privacy,
+    registration,
+    staff,
+    staff_registrations,
+    state,
+    subscriptions,
+)
 from handlers.context import Ctx, resolve
 from handlers.texts import t
 from handlers.types import Button, Incoming, Reply
@@ -81,10 +93,14 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+# Staff commands: the staff tools, and the sign-up ones (which extend /thongke with demand).
+STAFF_COMMANDS = {**staff.COMMANDS, **staff_registrations.COMMANDS}
+
+
 async def _command(ctx: Ctx) -> list[Reply]:
     name = ctx.incoming.command or ""
-    if name in staff.COMMANDS:
-        least, handler = staff.COMMANDS[name]
+    if name in STAFF_COMMANDS:
+        least, handler = STAFF_COMMANDS[name]
         if staff.allowed(ctx.role, least):
             return await handler(ctx)
     # An unknown command, or a staff command from someone who is not, gets the ordinary help.
@@ -100,6 +116,13 @@ async def _button(ctx: Ctx) -> list[Reply]:
     if head == "st":
         replies = await staff.button(ctx, data)
         return replies if replies is not None else await menu.help_(ctx)
+    if head == "sr":
+        replies = await staff_registrations.button(ctx, data)
+        return replies if replies is not None else await menu.help_(ctx)
+    if head in ("rg", "rG", "rgy", "rgn", "rgx"):
+        return await registration.on_button(ctx, data)
+    if head == "dm":
+        return await demand.press(ctx)
     if head == "pv":
         return await (privacy.erase(ctx) if rest == "erase" else privacy.keep(ctx))
     if head == "m":
@@ -154,9 +177,22 @@ async def _text(ctx: Ctx) -> list[Reply]:
         replies = await staff.dialog_text(ctx, text)
         if replies is not None:
             return replies
+    replies = await registration.dialog_text(ctx, text)
+    if replies is not None:
+        return replies
+    if my_registrations.asks_for_my_sign_ups(text):
+        return await my_registrations.my_sign_ups(ctx)
     if subscriptions.asks_for_my_reminders(text):
         return await subscriptions.my_reminders(ctx, text)
+    replies = await registration.typed_sign_up(ctx, text)
+    if replies is not None:
+        return replies
     return await ask.free_text(ctx, text)
+
+
+async def _contact(ctx: Ctx) -> list[Reply]:
+    """A phone shared with the contact button: the phone step of a sign-up."""
+    return await registration.phone(ctx, ctx.incoming.contact or "")
 
 
 Route = tuple[Callable[[Incoming], bool], Handler]
@@ -166,6 +202,7 @@ ROUTES: list[Route] = [
     (lambda m: m.unsupported is not None, _unsupported),
     (lambda m: m.document is not None, _document),
     (lambda m: m.location is not None, _location),
+    (lambda m: m.contact is not None, _contact),
     (lambda m: m.button is not None, _button),
     (lambda m: m.command is not None, _command),
     (lambda m: True, _text),
@@ -177,7 +214,7 @@ DB_RETRY_DELAY = 0.5
 
 
 def _kind(incoming: Incoming) -> str:
-    for kind in ("unsupported", "document", "location", "button", "command", "text"):
+    for kind in ("unsupported", "document", "location", "contact", "button", "command", "text"):
         if getattr(incoming, kind) is not None:
             return kind
     return "text"
@@ -190,7 +227,7 @@ def not_private(incoming: Incoming) -> list[Reply]:
     question, and staff content (digest, inbox, dialogs) never opens in front of a group.
     """
     name = incoming.command or ""
-    if name in COMMANDS or name in staff.COMMANDS:
+    if name in COMMANDS or name in STAFF_COMMANDS:
         lang = "en" if (incoming.language or "").startswith("en") else "vi"
         return [Reply(t("private_only", lang))]
     return []

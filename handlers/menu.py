@@ -7,7 +7,7 @@ import datetime as dt
 from bot.pack import visits
 from bot.understanding import Answer, Context
 from bot.wording import with_commune
-from handlers import state, subscriptions
+from handlers import registration_rules, state, subscriptions
 from handlers.context import Ctx, button, choice_button, slugify
 from handlers.types import Button, Reply
 
@@ -188,7 +188,7 @@ def item_reply(ctx: Ctx, ref: str, answer: Answer, *, edit: bool) -> Reply:
     elif kind == "stop":
         back = "m:van"
     if kind in ("course", "stop"):
-        rows += subscriptions.remind_rows(ctx, ref)
+        rows += subscriptions.remind_rows(ctx, ref) + registration_rules.signup_rows(ctx, ref)
     rows.append(tuple(button(b.label, b.data) for b in _nav(ctx, back)))
     return Reply(
         answer.text, buttons=tuple(rows), edit=edit, feedback_for=ref if kind == "faq" else None

@@ -8,6 +8,7 @@ them is erased on request after one confirmation.
 from __future__ import annotations
 
 from db.erase import describe, erase_user
+from handlers import my_registrations
 from handlers.context import Ctx
 from handlers.types import Button, Reply
 
@@ -20,7 +21,11 @@ NOTICE = {
         "• câu hỏi bạn gõ, để cán bộ bổ sung câu trả lời còn thiếu; câu hỏi được lưu tách khỏi "
         "tên, tự xóa sau {days} ngày;\n"
         "• các thông báo, lời nhắc bạn tự chọn (kèm thời điểm bạn đồng ý), và góp ý 👍/👎.\n"
-        "Trợ lý không hỏi số điện thoại, căn cước hay địa chỉ, không chia sẻ dữ liệu cho ai.\n"
+        "• khi bạn tự đăng ký một lớp học: họ tên và số điện thoại, chỉ để trung tâm liên hệ "
+        "về lớp đó, tự xóa {reg_days} ngày sau khi lớp kết thúc; khi bạn bấm «Báo tôi khi có "
+        "lớp»: chủ đề lớp bạn cần.\n"
+        "Ngoài ra trợ lý không hỏi số điện thoại, căn cước hay địa chỉ, không chia sẻ dữ liệu "
+        "cho ai.\n"
         "Bạn có thể: rút lại đồng ý nhận thông báo bất cứ lúc nào bằng /thongbao hoặc /huy; "
         "xóa toàn bộ dữ liệu của mình bằng /xoadulieu.\n"
         "Đơn vị chịu trách nhiệm: {org} ({contact})."
@@ -33,7 +38,10 @@ NOTICE = {
         "• the questions you type, so staff can add missing answers; they are stored apart from "
         "your name and deleted after {days} days;\n"
         "• the notices and reminders you chose (with when you agreed), and 👍/👎 feedback.\n"
-        "It never asks for phone numbers, ID cards or addresses and shares nothing.\n"
+        "• when you sign up for a class: your name and phone, only for the centre to contact "
+        "you about it, deleted {reg_days} days after the class ends; when you press «Tell me "
+        "when there is a class»: the topic you need.\n"
+        "Otherwise it never asks for phone numbers, ID cards or addresses and shares nothing.\n"
         "You can withdraw consent any time with /thongbao or /huy, and erase all your data "
         "with /xoadulieu.\n"
         "Responsible: {org} ({contact})."
@@ -60,6 +68,7 @@ async def notice(ctx: Ctx) -> list[Reply]:
     text = NOTICE.get(ctx.lang, NOTICE["vi"]).format(
         account=ACCOUNTS.get(ctx.lang, ACCOUNTS["vi"])[ctx.incoming.channel],
         days=ctx.app.settings.retention_days,
+        reg_days=ctx.app.settings.registration_retention_days,
         org=ctx.pack.info.organisation,
         contact=ctx.pack.info.contact,
     )
@@ -69,11 +78,13 @@ async def notice(ctx: Ctx) -> list[Reply]:
 async def ask_erase(ctx: Ctx) -> list[Reply]:
     """/xoadulieu: ask for confirmation first."""
     text = (
-        "Xóa toàn bộ dữ liệu của bạn: các đăng ký nhận thông báo, lời nhắc, tin chờ gửi, góp ý "
+        "Xóa toàn bộ dữ liệu của bạn: các đăng ký nhận thông báo, đăng ký lớp học, lời nhắc, "
+        "tin chờ gửi, góp ý "
         "và các câu hỏi bạn đã hỏi (cả những chỗ chúng được trích lại)? Việc này không hoàn tác "
         "được."
         if ctx.lang != "en"
-        else "Erase all your data: subscriptions, reminders, pending messages, feedback and the "
+        else "Erase all your data: subscriptions, class sign-ups, reminders, pending messages, "
+        "feedback and the "
         "questions you asked (wherever they were quoted)? This cannot be undone."
     )
     yes = "🗑 Xóa hết" if ctx.lang != "en" else "🗑 Erase all"
@@ -83,6 +94,7 @@ async def ask_erase(ctx: Ctx) -> list[Reply]:
 
 async def erase(ctx: Ctx) -> list[Reply]:
     """The confirmed erasure: everything linked to this person goes, then we say what went."""
+    await my_registrations.release_all(ctx)  # their seats go to the people waiting
     counts = await erase_user(ctx.session, ctx.user, now=ctx.now)
     ctx.user_erased = True
     ctx.content_changed = ctx.content_changed or "faq_alternates" in counts

@@ -60,7 +60,7 @@ async def staff_help(ctx: Ctx) -> list[Reply]:
         "• /xuat: tải nội dung hiện tại dạng Excel",
         "• /phienban: các phiên bản nội dung, khôi phục",
         "• /chuatraloi: câu hỏi bot chưa trả lời được",
-        "• /thongke: thống kê 30 ngày, kèm biểu đồ",
+        "• /thongke: thống kê 30 ngày, kèm biểu đồ; /dangky: người đăng ký các lớp, danh sách",
         "• /thongbaomoi: soạn và lên lịch một thông báo; /guitin: tiến độ gửi, hủy",
         "• /huybo: hủy thao tác đang dở",
     ]

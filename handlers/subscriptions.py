@@ -17,6 +17,7 @@ from bot.notify.config import load_notify_settings
 from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from db.models_notify import ReminderRow
+from db.registrations import drop_demand
 from handlers.context import Ctx, short_label, slugify
 from handlers.types import MAX_BUTTON_DATA, Button, Reply
 
@@ -151,6 +152,7 @@ async def stop_all(ctx: Ctx) -> list[Reply]:
         ctx.session, user_pk=ctx.user.id, now=ctx.now, via=ctx.incoming.channel,
         reason="/huy by the user",
     )  # fmt: skip
+    subs += await drop_demand(ctx.session, ctx.user.id)  # "Báo tôi khi có lớp" too
     return [Reply(_t(ctx, "stopped", subs=subs, rems=rems))]
 
 

@@ -30,8 +30,8 @@ class Document:
 class Incoming:
     """One thing a user did, platform-neutral.
 
-    Exactly one of ``text``, ``command``, ``button``, ``location``, ``document`` or
-    ``unsupported`` is set. ``command`` is the name without the slash, lower-cased, ``args``
+    Exactly one of ``text``, ``command``, ``button``, ``location``, ``contact``, ``document``
+    or ``unsupported`` is set. ``command`` is the name without the slash, lower-cased, ``args``
     the words after it. ``button`` is the data of a pressed button (or the number typed
     in answer to numbered choices, already mapped back by the channel). ``unsupported`` names
     what the platform delivered that we do not read ("photo", "sticker", "voice", ...).
@@ -51,6 +51,7 @@ class Incoming:
     unsupported: str | None = None
     language: str | None = None
     display_name: str | None = None
+    contact: str | None = None  # a phone number shared with the platform's contact button
     chat_type: ChatType = "private"
 
     @property
@@ -105,6 +106,10 @@ class Reply:
     notice: str | None = None
     feedback_for: str | None = None  # "faq:<id>": the channel may add 👍/👎 (already in buttons)
     attachment: Attachment | None = None  # sent before the text, the text as its caption
+    # Where the platform has one (Telegram), a button that shares the person's phone number,
+    # labelled so; elsewhere the text asks them to type it. ``remove_keyboard`` takes it away.
+    ask_contact: str | None = None
+    remove_keyboard: bool = False
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -199,8 +199,25 @@ async def test_statistics_with_chart(app: App) -> None:
     assert reply.attachment is not None and reply.attachment.data.startswith(b"\x89PNG")
 
 
-STAFF_COMMANDS = ["canbo", "nhanvien", "phienban", "xuat", "chuatraloi", "thongke", "huybo"]
-STAFF_BUTTONS = ["st:ap", "st:cx", "st:rb:1", "st:alt:0:0", "st:new:0", "st:ign:0"]
+STAFF_COMMANDS = [
+    "canbo",
+    "nhanvien",
+    "phienban",
+    "xuat",
+    "chuatraloi",
+    "thongke",
+    "huybo",
+    "dangky",
+]
+STAFF_BUTTONS = [
+    "st:ap",
+    "st:cx",
+    "st:rb:1",
+    "st:alt:0:0",
+    "st:new:0",
+    "st:ign:0",
+    "sr:l:nuoi-ca-ao",
+]
 
 
 @pytest.mark.parametrize("name", STAFF_COMMANDS)

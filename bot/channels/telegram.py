@@ -20,7 +20,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ChatAction, MessageLimit, ParseMode
@@ -83,7 +86,6 @@ UNSUPPORTED_KINDS: tuple[str, ...] = (
     "video",
     "video_note",
     "audio",
-    "contact",
 )
 
 
@@ -146,6 +148,8 @@ def to_incoming(update: Update, bot: Bot) -> Incoming | None:
         return Incoming(**base, text=message.text)
     if message.location is not None:
         return Incoming(**base, location=(message.location.latitude, message.location.longitude))
+    if message.contact is not None:  # the share-contact button (or any contact card)
+        return Incoming(**base, contact=message.contact.phone_number)
     for kind in UNSUPPORTED_KINDS:
         if getattr(message, kind):
             return Incoming(**base, unsupported=kind)
@@ -178,10 +182,17 @@ def render_html(text: str) -> str:
     return "\n".join(lines)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """The reply's button rows as an inline keyboard (data is short ASCII already)."""
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def keyboard(reply: Reply) -> Markup | None:
+    """The reply's button rows as an inline keyboard (data is short ASCII already); or the
+    one share-contact button the reply asks for; or the removal of that button."""
     if not reply.buttons:
-        return None
+        if reply.ask_contact:
+            button = KeyboardButton(reply.ask_contact, request_contact=True)
+            return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        return ReplyKeyboardRemove() if reply.remove_keyboard else None
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
@@ -190,7 +201,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def reply_parts(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+def reply_parts(reply: Reply) -> list[tuple[str, Markup | None]]:
     """Split a reply at line boundaries into ≤4096-character HTML parts, buttons on the last."""
     parts = split_text(reply.text, MAX_TEXT) if reply.text.strip() else ["…"]
     markup = keyboard(reply)
@@ -242,6 +253,10 @@ async def edit_reply(bot: Bot, message: Message, reply: Reply) -> None:
     """Replace the pressed message with the reply; send a new one if Telegram refuses."""
     parts = reply_parts(reply)
     text, markup = parts[0]
+    if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
+        await send_reply(bot, message.chat_id, reply)  # only inline keyboards can be edited in
+        return
+    inline = markup
     try:
         await _call(
             lambda: bot.edit_message_text(
@@ -249,7 +264,7 @@ async def edit_reply(bot: Bot, message: Message, reply: Reply) -> None:
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                reply_markup=inline,
             )
         )
     except BadRequest as exc:

@@ -19,6 +19,7 @@ from bot import stats
 from bot.app import App
 from bot.inbox import group_questions
 from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
+from db import registrations
 from db import staff as staff_db
 from db.models import StaffRow, UserRow
 from db.retention import purge_expired
@@ -65,6 +66,13 @@ async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
             f"hỏi lại {figures.share('clarified'):.0%}, "
             f"chưa trả lời được {figures.share('fallback'):.0%}."
         )
+    signed = await registrations.new_between(session, start, start + dt.timedelta(days=1))
+    if signed:
+        pack = app.live.pack if app.live else None
+        lines.append(f"📝 Đăng ký lớp mới qua trợ lý: {sum(signed.values())} (xem /dangky)")
+        for course_id, n in sorted(signed.items(), key=lambda kv: (-kv[1], kv[0])):
+            course = pack.course(course_id) if pack else None
+            lines.append(f"– {course.title if course else course_id}: {n}")
     rows = await staff_db.open_questions(session, start - dt.timedelta(days=6))
     groups = group_questions([(r.id, r.text) for r in rows])
     end = start + dt.timedelta(days=1)
@@ -98,7 +106,15 @@ async def purge_expired_texts(app: App) -> dict[str, int]:
     questions, digests quoting them, staff dialogs, provenance links, old audit quotes)."""
     cutoff = app.now() - dt.timedelta(days=app.settings.retention_days)
     async with app.sessions.begin() as session:
-        return await purge_expired(session, cutoff)
+        counts = await purge_expired(session, cutoff)
+        # sign-ups (names, phones) go a set number of days after their class ends
+        days = app.settings.registration_retention_days
+        today = app.now().astimezone(app.tz).date()
+        if purged := await registrations.purge(session, today=today, days=days):
+            counts["registrations"] = purged
+        if wishes := await registrations.purge_demand(session, cutoff):
+            counts["demand_requests"] = wishes
+        return counts
 
 
 async def purge_old_questions(app: App) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
+from bot.notify import signups
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
 from bot.notify.digest import make_digest, purge_expired_texts
@@ -97,6 +98,7 @@ class Notifier:
                 return
             old_pack = await content_db.read_pack(session, int(seen))
         await on_new_version(self.app, old_pack, live.pack, version=live.version)
+        await signups.on_new_version(self.app, old_pack, live.pack, version=live.version)
         async with self.app.sessions.begin() as session:
             await _set_state(session, VERSION_KEY, str(live.version), now)
 

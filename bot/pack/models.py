@@ -222,6 +222,7 @@ class Course(_Model):
     time: TimeRange | None = None
     fee: int = Field(default=0, ge=0, le=MAX_FEE)
     capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
+    registration_closes: Date | None = None
     registration: OptText = None
     keywords: TextList = []
 
@@ -231,6 +232,12 @@ class Course(_Model):
             raise ValueError(
                 f"end_date: ngày kết thúc {self.end_date.isoformat()} trước ngày khai giảng "
                 f"{self.start_date.isoformat()}; ngày kết thúc phải cùng ngày hoặc sau"
+            )
+        if self.registration_closes is not None and self.registration_closes > self.end_date:
+            raise ValueError(
+                f"registration_closes: hạn đăng ký {self.registration_closes.isoformat()} sau "
+                f"ngày kết thúc {self.end_date.isoformat()}; hạn đăng ký phải trước khi lớp kết "
+                "thúc (thường là trước ngày khai giảng)"
             )
         return self
 

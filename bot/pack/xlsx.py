@@ -150,6 +150,8 @@ SHEETS: dict[str, list[Column]] = {
         _field("time", "giờ học, ví dụ 19:00-21:00", label="Giờ học", width=14),
         _field("fee", "học phí (đồng), 0 là miễn phí", label="Học phí", width=12),
         _field("capacity", "số chỗ (không bắt buộc)", label="Số chỗ", width=10),
+        _field("registration_closes", "hạn đăng ký trong trò chuyện (không bắt buộc), "
+               "năm-tháng-ngày, ví dụ 2026-11-28", label="Hạn đăng ký", width=16),
         _field("registration", "cách đăng ký", label="Cách đăng ký", width=40),
         _field("keywords", "từ khóa người dân hay gõ, cách nhau bằng dấu ;", listed=True,
                label="Từ khóa", width=30),

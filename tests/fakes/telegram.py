@@ -714,6 +714,13 @@ class FakeTelegram:
         """A shared location."""
         return self.user_message(uid, {"location": {"latitude": lat, "longitude": lon}})
 
+    def user_contact(self, uid: int, phone: str, *, own: bool = True) -> int:
+        """A contact shared with the request_contact button (``own``: the sender's own)."""
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": f"Người dùng {uid}"}
+        if own:
+            contact["user_id"] = uid
+        return self.user_message(uid, {"contact": contact})
+
     def user_document(
         self, uid: int, name: str, content: bytes, mime: str = "application/octet-stream"
     ) -> int:
