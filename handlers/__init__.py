@@ -1,7 +1,7 @@
 """The conversation, channel-agnostic: ``dispatch(incoming, app) -> [Reply]``.
 
 The dispatch table lives in :mod:`handlers.conversation`; it is loaded on first use, so that
-importing the small shared modules (``handlers.types``) never pulls in every feature.
+importing the small shared modules (``bot.messages``) never pulls in every feature.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.messages import Button, Reply
 from bot.pack.models import Pack
 from bot.understanding import Answer, Engine
 from db.models import UserRow
@@ -16,7 +17,6 @@ from handlers import state
 from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
 from handlers.subscriptions import remind_rows
-from handlers.types import Button, Reply
 
 LOGGED_KINDS = {"fallback", "clarify"}
 SEPARATOR = "---"

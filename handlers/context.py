@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
+from bot.messages import MAX_BUTTON_DATA, Button, Incoming
 from bot.pack import Pack
 from db.models import UserRow
 from handlers.texts import t
-from handlers.types import MAX_BUTTON_DATA, Button, Incoming
 
 
 @dataclass

@@ -7,9 +7,9 @@ them is erased on request after one confirmation.
 
 from __future__ import annotations
 
+from bot.messages import Button, Reply
 from db.erase import describe, erase_user
 from handlers.context import Ctx
-from handlers.types import Button, Reply
 
 NOTICE = {
     "vi": (

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import MAX_BUTTON_DATA, Incoming, Reply, split_text
 from bot.settings import load_settings
 from db.models import FeedbackRow, QuestionLogRow, UserRow
 from handlers import dispatch
-from handlers.types import MAX_BUTTON_DATA, Incoming, Reply, split_text
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

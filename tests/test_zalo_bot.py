@@ -21,8 +21,8 @@ from bot.channels.zalo_common import (
     split_zalo,
     utf16_len,
 )
+from bot.messages import Reply
 from bot.web import build_web
-from handlers.types import Reply
 from tests.fakes.zalo import FakeZaloBot, running_app, serve, wait_for, zalo_settings
 
 CHAT = "6ede9afa66b88fe6d6a9"

@@ -22,9 +22,9 @@ from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
 from bot.channels.zalo_common import CHOICE_HINT
 from bot.channels.zalo_oa import ZaloOA, compute_mac, verify_signature
 from bot.clock import FixedClock
+from bot.messages import Button, Reply
 from bot.web import build_web
 from db.models_zalo import ZaloChoiceRow, ZaloTokenRow
-from handlers.types import Button, Reply
 from tests.fakes.zalo import (
     OA_SECRET_KEY,
     TEST_NOW,

@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.types import Attachment, ChatType, Document, Incoming, Reply, split_text
+from bot.messages import Attachment, ChatType, Document, Incoming, Reply, split_text
 
 if TYPE_CHECKING:
     from telegram import Bot

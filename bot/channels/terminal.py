@@ -21,9 +21,9 @@ from typing import TextIO
 from bot.app import App
 from bot.delivery import Outcome, Sender
 from bot.leader import Leadership
+from bot.messages import Button, Incoming, Reply
 from bot.notify.config import NotifySettings
 from handlers import dispatch
-from handlers.types import Button, Incoming, Reply
 
 USER = "local"
 QUIT = {"/quit", "/exit", "/thoat"}

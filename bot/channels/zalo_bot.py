@@ -38,7 +38,7 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body, secret_matches
-from handlers.types import Incoming, Reply
+from bot.messages import Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -55,8 +55,8 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body
+from bot.messages import Button, Incoming, Reply
 from db.models_zalo import ZaloTokenRow
-from handlers.types import Button, Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.app import App
