@@ -15,8 +15,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from rapidfuzz import fuzz, process
 
 from bot import stats
-from bot.inbox import group_questions, one_line
-from bot.messages import Attachment, Button, Reply
+from bot.inbox import group_questions
+from bot.messages import Attachment, Button, Reply, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack

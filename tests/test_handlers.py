@@ -183,7 +183,7 @@ def test_split_text_at_line_boundaries() -> None:
 
 
 def test_long_button_labels_are_cut_at_a_word() -> None:
-    from handlers.context import short_label
+    from bot.messages import short_label
 
     label = "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh ở cơ sở"
     cut = short_label(label)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
+from bot.messages import button
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
 from bot.notify.digest import make_digest, purge_expired_texts
@@ -34,7 +35,6 @@ from bot.notify.subscriptions import audience_filter, subscribers
 from db import content as content_db
 from db.models import UserRow
 from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
-from handlers.context import button
 
 log = logging.getLogger(__name__)
 
