@@ -42,8 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App
-from bot.channels.telegram import Dispatch
+from bot.app import App, Dispatch
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from tests.fakes.telegram import FakeTelegram, polling_bot, running_app

@@ -33,6 +33,7 @@ from bot.notify.config import NotifySettings
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
 from bot.web import build_web
+from handlers import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,11 @@ async def run_bot(
         with _stop_on_signals(stop):
             senders: dict[str, Sender] = {}
             if settings.telegram_bot_token:
-                telegram = build_telegram(app, settings, webhook=webhook)
+                telegram = build_telegram(app, settings, dispatch=dispatch, webhook=webhook)
                 await start_telegram(telegram)
                 senders["telegram"] = TelegramSender(telegram.bot)
             if settings.zalo_bot_token or settings.zalo_oa_configured:
-                zalo = await start_zalo(app, settings, webhook=webhook)
+                zalo = await start_zalo(app, settings, dispatch=dispatch, webhook=webhook)
                 senders.update(zalo.senders)
             scheduler = asyncio.create_task(lead_scheduler(app, senders, stop, Leadership(app.db)))
             if webhook:
@@ -163,7 +164,7 @@ async def _serve_webhooks(
     stop: asyncio.Event,
 ) -> None:
     """Register Telegram's webhook (with its secret) and serve the ASGI app until stopped."""
-    extra = zalo_routes(app, settings) if zalo is not None else []
+    extra = zalo_routes(app, settings, dispatch=dispatch) if zalo is not None else []
     web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
     config = uvicorn.Config(
         web, host=host, port=port, lifespan="off", log_level="info", http=HeaderTimeoutH11

@@ -18,12 +18,11 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import App
+from bot.app import App, Dispatch
 from bot.delivery import Outcome, Sender
 from bot.leader import Leadership
 from bot.messages import Button, Incoming, Reply
 from bot.notify.config import NotifySettings
-from handlers import dispatch
 
 USER = "local"
 QUIT = {"/quit", "/exit", "/thoat"}
@@ -133,10 +132,14 @@ async def chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     *,
+    dispatch: Dispatch,
     notifications: bool = True,
     config: NotifySettings | None = None,
 ) -> None:
-    """Run the chat until end of input or /quit, with the notifier printing into it."""
+    """Run the chat until end of input or /quit, with the notifier printing into it.
+
+    Each line goes to ``dispatch`` (the conversation, handed in by the command line).
+    """
     from bot.runner import lead_scheduler  # the runner imports every channel
 
     stdin = stdin or sys.stdin
