@@ -28,9 +28,7 @@ from bot.http import HeaderTimeoutH11
 from bot.leader import Leadership
 from bot.logs import install as install_redaction
 from bot.logs import protect
-from bot.notify import start_notifications
-from bot.notify.config import NotifySettings
-from bot.notify.scheduler import Notifier
+from bot.notify import lead_scheduler
 from bot.settings import Settings
 from bot.web import build_web
 from handlers import dispatch
@@ -63,34 +61,6 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-
-
-async def lead_scheduler(
-    app: App,
-    senders: dict[str, Sender],
-    stop: asyncio.Event,
-    leadership: Leadership,
-    config: NotifySettings | None = None,
-) -> None:
-    """Run the notifier while this instance holds the lock; try for it every few seconds."""
-    notifier: Notifier | None = None
-    try:
-        while not stop.is_set():
-            leading = await leadership.check()
-            app.metrics.leader.set(1 if leading else 0)
-            if leading and notifier is None:
-                notifier = await start_notifications(app, senders, config)
-            elif not leading and notifier is not None:
-                log.warning("lost the scheduler lock: stopping the notifier")
-                await notifier.stop()
-                notifier = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), app.settings.leader_check_seconds)
-    finally:
-        if notifier is not None:
-            await notifier.stop()
-        await leadership.release()
-        app.metrics.leader.set(0)
 
 
 async def run_bot(
