@@ -3,6 +3,11 @@
 Only ``bot/channels/*`` know a platform. They turn a platform update into an :class:`Incoming`
 and each :class:`Reply` into API calls (keyboards or numbered choices, HTML escaping, length
 limits). Nothing under ``handlers/`` imports a platform library.
+
+This module sits below every layer (it imports nothing of the project), so channels, handlers,
+notify and db all import it downward. Beside the types: the small helpers that only build
+them or shape their text (:func:`button`, :func:`short_label`, :func:`split_text`,
+:func:`one_line`).
 """
 
 from __future__ import annotations
