@@ -33,11 +33,11 @@ from telegram.request import HTTPXRequest
 from bot.app import build_app
 from bot.channels.telegram_sender import TelegramSender
 from bot.clock import FixedClock
+from bot.messages import Reply
 from bot.notify.config import NotifySettings
 from bot.notify.outbox import RateLimiter
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
-from handlers.types import Reply
 from tests.conftest import DEV_PACK
 from tests.fakes.telegram import FakeTelegram
 from tests.seeding import seed_subscribers

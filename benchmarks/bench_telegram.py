@@ -42,10 +42,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App
-from bot.channels.telegram import Dispatch
+from bot.app import App, Dispatch
+from bot.messages import Incoming, Reply
 from bot.settings import Settings
-from handlers.types import Incoming, Reply
 from tests.fakes.telegram import FakeTelegram, polling_bot, running_app
 
 QUESTIONS = (

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.messages import Incoming, Reply
 from bot.metrics import Metrics
 from bot.pack import Pack, PackError, load_pack
 from bot.settings import Settings
@@ -109,6 +111,11 @@ class App:
 
     async def close(self) -> None:
         await self.db.dispose()
+
+
+# The conversation's entry point (``handlers.dispatch``): the composition root (the runner, the
+# command line) hands it to each channel, so that no channel imports the handlers.
+Dispatch = Callable[[Incoming, App], Awaitable[list[Reply]]]
 
 
 def build_app(

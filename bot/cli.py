@@ -202,12 +202,13 @@ def run(
     configure_logging(settings.log_level)
     if not settings.any_channel:
         from bot.channels.terminal import chat
+        from handlers import dispatch
 
         if "HOCTAP_LOG_LEVEL" not in os.environ:
             logging.getLogger().setLevel(logging.WARNING)  # a chat, not a server log
 
         async def work(app: App) -> None:
-            await chat(app)
+            await chat(app, dispatch=dispatch)
 
         _run(lambda: _with_app(settings, work, import_default=True))
         return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from handlers.types import Reply
+    from bot.messages import Reply
 
 Status = Literal["sent", "retry", "blocked", "failed", "skipped"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from bot.messages import one_line
 from bot.understanding.normalize import clean, fold
 
 SIMILAR = 80.0  # token_set_ratio on folded text; near-identical phrasings of one question
@@ -27,12 +27,6 @@ class Group:
     @property
     def count(self) -> int:
         return len(self.row_ids)
-
-
-def one_line(text: str) -> str:
-    """A citizen's text as staff see it: one line, whitespace and control characters folded
-    to single spaces, so nothing in it can pass for a bold line or a new paragraph."""
-    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
 
 
 def _key(text: str) -> str:

@@ -28,11 +28,10 @@ from bot.http import HeaderTimeoutH11
 from bot.leader import Leadership
 from bot.logs import install as install_redaction
 from bot.logs import protect
-from bot.notify import start_notifications
-from bot.notify.config import NotifySettings
-from bot.notify.scheduler import Notifier
+from bot.notify import lead_scheduler
 from bot.settings import Settings
 from bot.web import build_web
+from handlers import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -64,34 +63,6 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
-async def lead_scheduler(
-    app: App,
-    senders: dict[str, Sender],
-    stop: asyncio.Event,
-    leadership: Leadership,
-    config: NotifySettings | None = None,
-) -> None:
-    """Run the notifier while this instance holds the lock; try for it every few seconds."""
-    notifier: Notifier | None = None
-    try:
-        while not stop.is_set():
-            leading = await leadership.check()
-            app.metrics.leader.set(1 if leading else 0)
-            if leading and notifier is None:
-                notifier = await start_notifications(app, senders, config)
-            elif not leading and notifier is not None:
-                log.warning("lost the scheduler lock: stopping the notifier")
-                await notifier.stop()
-                notifier = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), app.settings.leader_check_seconds)
-    finally:
-        if notifier is not None:
-            await notifier.stop()
-        await leadership.release()
-        app.metrics.leader.set(0)
-
-
 async def run_bot(
     settings: Settings,
     *,
@@ -118,11 +89,11 @@ async def run_bot(
         with _stop_on_signals(stop):
             senders: dict[str, Sender] = {}
             if settings.telegram_bot_token:
-                telegram = build_telegram(app, settings, webhook=webhook)
+                telegram = build_telegram(app, settings, dispatch=dispatch, webhook=webhook)
                 await start_telegram(telegram)
                 senders["telegram"] = TelegramSender(telegram.bot)
             if settings.zalo_bot_token or settings.zalo_oa_configured:
-                zalo = await start_zalo(app, settings, webhook=webhook)
+                zalo = await start_zalo(app, settings, dispatch=dispatch, webhook=webhook)
                 senders.update(zalo.senders)
             scheduler = asyncio.create_task(lead_scheduler(app, senders, stop, Leadership(app.db)))
             if webhook:
@@ -163,7 +134,7 @@ async def _serve_webhooks(
     stop: asyncio.Event,
 ) -> None:
     """Register Telegram's webhook (with its secret) and serve the ASGI app until stopped."""
-    extra = zalo_routes(app, settings) if zalo is not None else []
+    extra = zalo_routes(app, settings, dispatch=dispatch) if zalo is not None else []
     web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
     config = uvicorn.Config(
         web, host=host, port=port, lifespan="off", log_level="info", http=HeaderTimeoutH11

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.inbox import one_line
+from bot.messages import one_line
 from db import content as content_db
 from db.models import AuditRow, DialogRow, FaqAlternateRow, QuestionLogRow
 from db.models_notify import BroadcastRow

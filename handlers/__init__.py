@@ -1,19 +1,11 @@
 """The conversation, channel-agnostic: ``dispatch(incoming, app) -> [Reply]``.
 
-The dispatch table lives in :mod:`handlers.conversation`; it is loaded on first use, so that
-importing the small shared modules (``handlers.types``) never pulls in every feature.
+The dispatch table lives in :mod:`handlers.conversation`. The composition root (the runner,
+the command line) hands :func:`dispatch` to each channel; no channel imports this package.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from handlers.conversation import COMMANDS, ROUTES, dispatch
 
-__all__ = ["dispatch"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("dispatch", "ROUTES", "COMMANDS"):
-        from handlers import conversation
-
-        return getattr(conversation, name)
-    raise AttributeError(f"module 'handlers' has no attribute {name!r}")
+__all__ = ["COMMANDS", "ROUTES", "dispatch"]

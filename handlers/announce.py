@@ -13,12 +13,12 @@ import re
 
 from sqlalchemy import select, update
 
+from bot.messages import Button, Reply
 from bot.notify.outbox import counts, create_broadcast
 from bot.notify.subscriptions import audience_filter, subscribers
 from db import staff as staff_db
 from db.models_notify import BroadcastRow, DeliveryRow
 from handlers.context import Ctx
-from handlers.types import Button, Reply
 
 KIND = "announce"
 MAX_TITLE = 120

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.messages import Button, Reply
 from bot.pack.models import Pack
 from bot.understanding import Answer, Engine
 from db.models import UserRow
@@ -18,7 +19,6 @@ from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
 from handlers.registration_rules import signup_rows
 from handlers.subscriptions import remind_rows
-from handlers.types import Button, Reply
 
 LOGGED_KINDS = {"fallback", "clarify"}
 SEPARATOR = "---"

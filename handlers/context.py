@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
+from bot.messages import Button, Incoming, button, digest_ref
 from bot.pack import Pack
 from db.models import UserRow
 from handlers.texts import t
-from handlers.types import MAX_BUTTON_DATA, Button, Incoming
 
 
 @dataclass
@@ -47,27 +46,6 @@ def slugify(text: str) -> str:
     folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     ascii_text = "".join(c for c in folded if unicodedata.category(c) != "Mn").lower()
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())
-
-
-def _digest(ref: str) -> str:
-    return "h:" + hashlib.sha1(ref.encode()).hexdigest()[:16]
-
-
-MAX_LABEL = 64
-
-
-def short_label(label: str, limit: int = MAX_LABEL) -> str:
-    """A button label that fits a phone screen: cut at a word, with an ellipsis."""
-    if len(label) <= limit:
-        return label
-    cut = label.rfind(" ", 0, limit - 1)
-    return label[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:-–") + "…"
-
-
-def button(label: str, ref: str) -> Button:
-    """A button for ``ref``; a ref too long for 64 bytes travels as a short digest."""
-    data = ref if ref.isascii() and len(ref) <= MAX_BUTTON_DATA else _digest(ref)
-    return Button(label=short_label(label), data=data)
 
 
 def _names(pack: Pack, ref: str) -> list[str]:
@@ -117,7 +95,7 @@ def _digests(pack: Pack) -> dict[str, str]:
     refs += [f"stop:{x.id}" for x in pack.stops]
     refs += [f"fb:1:{f.id}" for f in pack.faq] + [f"fb:0:{f.id}" for f in pack.faq]
     refs += [f"v:{slugify(s.commune)}" for s in pack.stops]
-    table = {_digest(r): r for r in refs}
+    table = {digest_ref(r): r for r in refs}
     if len(_DIGESTS) > 4:
         _DIGESTS.clear()
     _DIGESTS[id(pack)] = (pack, table)

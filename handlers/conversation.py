@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
+from bot.messages import Button, Incoming, Reply
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
 from handlers import (
@@ -33,7 +34,6 @@ from handlers import (
 )
 from handlers.context import Ctx, resolve
 from handlers.texts import t
-from handlers.types import Button, Incoming, Reply
 
 log = logging.getLogger(__name__)
 

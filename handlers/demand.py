@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.messages import Button, Reply
 from bot.notify.subscriptions import log_consent
 from bot.understanding import Answer
 from db import registrations as reg_db
 from db import staff as staff_db
 from handlers.context import Ctx, slugify
-from handlers.types import Button, Reply
 
 DIALOG = "demand"
 PURPOSE = "báo khi có lớp học theo chủ đề"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.messages import Button, Reply, button
 from bot.pack import visits
 from bot.understanding import Answer, Context
 from bot.wording import with_commune
 from handlers import registration_rules, state, subscriptions
-from handlers.context import Ctx, button, choice_button, slugify
-from handlers.types import Button, Reply
+from handlers.context import Ctx, choice_button, slugify
 
 FAQ_PAGE = 8
 VAN_DAYS = 30

@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import update
 
+from bot.messages import Button, Reply, short_label
 from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import add_reminder
 from bot.pack.models import Course
@@ -15,9 +16,8 @@ from db import registrations as reg_db
 from db.models import UserRow
 from db.models_notify import ReminderRow
 from db.models_registrations import RegistrationRow
-from handlers.context import Ctx, short_label, slugify
+from handlers.context import Ctx, slugify
 from handlers.registration_rules import confirmation, starts_at
-from handlers.types import Button, Reply
 
 # "đăng ký của tôi", "hủy đăng ký", "xem đăng ký lớp" (as slug words)
 _MINE = re.compile(r"\bdang-ky-cua-(toi|minh|em|tui)\b|^(huy|xem)-(cac-)?dang-ky(-lop.*)?$")

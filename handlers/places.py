@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
+from bot.messages import Reply
 from bot.pack import visits
 from bot.pack.models import Center, Library
 from bot.wording import with_commune
 from handlers.context import Ctx
 from handlers.menu import day_label
-from handlers.types import Reply
 
 EARTH_KM = 6371.0
 LOOKAHEAD_DAYS = 60

@@ -7,10 +7,10 @@ them is erased on request after one confirmation.
 
 from __future__ import annotations
 
+from bot.messages import Button, Reply
 from db.erase import describe, erase_user
 from handlers import my_registrations
 from handlers.context import Ctx
-from handlers.types import Button, Reply
 
 NOTICE = {
     "vi": (

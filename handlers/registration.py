@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 
+from bot.messages import Button, Reply, short_label
 from bot.notify.reminders import add_reminder
 from bot.notify.subscriptions import log_consent
 from bot.pack.models import Course
 from db import registrations as reg_db
 from db import staff as staff_db
 from handlers import my_registrations
-from handlers.context import Ctx, short_label, slugify
+from handlers.context import Ctx, slugify
 from handlers.registration_rules import (
     clean_name,
     closed_text,
@@ -29,7 +30,6 @@ from handlers.registration_rules import (
     phone_of,
     status_text,
 )
-from handlers.types import Button, Reply
 
 DIALOG = "reg"
 PURPOSE = "đăng ký lớp học (họ tên, số điện thoại)"

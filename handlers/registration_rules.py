@@ -8,11 +8,11 @@ import hashlib
 
 import phonenumbers
 
+from bot.messages import MAX_BUTTON_DATA, Button
 from bot.notify.reminders import day_label, first_session, start_time
 from bot.pack.models import Course
 from db.models_registrations import RegistrationRow
 from handlers.context import Ctx, slugify
-from handlers.types import MAX_BUTTON_DATA, Button
 
 SIGN_UP = "📝 Đăng ký"
 NAME_MAX = 80

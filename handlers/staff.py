@@ -15,7 +15,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from rapidfuzz import fuzz, process
 
 from bot import stats
-from bot.inbox import group_questions, one_line
+from bot.inbox import group_questions
+from bot.messages import Attachment, Button, Reply, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
@@ -27,7 +28,6 @@ from db import staff as staff_db
 from db.retention import printable, record_provenance
 from handlers import announce
 from handlers.context import Ctx, slugify
-from handlers.types import Attachment, Button, Reply
 
 INBOX_DAYS = 30
 INBOX_GROUPS = 5

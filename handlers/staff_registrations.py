@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from bot import registrations as views
+from bot.messages import MAX_BUTTON_DATA, Attachment, Button, Reply, short_label
 from bot.notify.outbox import create_broadcast
 from bot.pack.models import Course
 from db import registrations as reg_db
@@ -19,9 +20,8 @@ from db import staff as staff_db
 from db.models import UserRow
 from db.models_registrations import RegistrationRow
 from handlers import my_registrations, staff
-from handlers.context import Ctx, short_label
+from handlers.context import Ctx
 from handlers.registration_rules import shown_phone
-from handlers.types import MAX_BUTTON_DATA, Attachment, Button, Reply
 
 
 def _course_data(code: str, course_id: str) -> str:

@@ -13,13 +13,13 @@ import re
 
 from sqlalchemy import select
 
+from bot.messages import MAX_BUTTON_DATA, Button, Reply, short_label
 from bot.notify.config import load_notify_settings
 from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from db.models_notify import ReminderRow
 from db.registrations import drop_demand
-from handlers.context import Ctx, short_label, slugify
-from handlers.types import MAX_BUTTON_DATA, Button, Reply
+from handlers.context import Ctx, slugify
 
 TEXTS: dict[str, dict[str, str]] = {
     "menu": {

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.app import App
+from bot.messages import Incoming, Reply
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

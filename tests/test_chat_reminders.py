@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from db.models_notify import ReminderRow
 from handlers import dispatch
 from handlers.subscriptions import asks_for_my_reminders
-from handlers.types import Incoming, Reply
 from tests.conftest import BUNDLED_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

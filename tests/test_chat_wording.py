@@ -13,9 +13,9 @@ from bot.app import App, build_app
 from bot.channels import terminal
 from bot.channels.zalo_common import save_choices, to_incoming_text
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests.conftest import BUNDLED_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -17,6 +17,7 @@ from bot.channels.zalo import start_zalo
 from bot.settings import load_settings
 from bot.understanding import Context
 from db.models import UserRow
+from handlers import dispatch
 from tests.conftest import DEV_PACK
 from tests.conversation_helpers import Recorder, same, stored
 from tests.fakes.zalo import FakeZaloBot, running_app, wait_for, zalo_settings
@@ -71,7 +72,11 @@ async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple[App, FakeZaloBot]]:
         settings = zalo_settings(f"sqlite:///{tmp_path / 'b.db'}", bot=fake)
         async with running_app(settings) as app:
             runtime = await start_zalo(
-                app, app.settings, webhook=False, bot={"poll_timeout": 1, "min_poll_interval": 0}
+                app,
+                app.settings,
+                dispatch=dispatch,
+                webhook=False,
+                bot={"poll_timeout": 1, "min_poll_interval": 0},
             )
             try:
                 yield app, fake
@@ -113,7 +118,7 @@ async def test_terminal_three_turns_and_a_numbered_choice(
     seen = Recorder(monkeypatch)
     script = [*TURNS, "1", "học phí bao nhiêu?", "/start", "thế còn chủ nhật?", "/quit"]
     out = io.StringIO()
-    await chat(app, io.StringIO("\n".join(script) + "\n"), out)
+    await chat(app, io.StringIO("\n".join(script) + "\n"), out, dispatch=dispatch)
     assert "07:30" in out.getvalue()
     typed = seen.turns
     assert [t.question for t in typed] == [*TURNS, "học phí bao nhiêu?", "thế còn chủ nhật?"]

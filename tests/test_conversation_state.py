@@ -17,13 +17,13 @@ from sqlalchemy import inspect, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.settings import async_database_url, load_settings
 from bot.understanding import Context
 from db.engine import _alembic_config, make_engine, upgrade
 from db.models import QuestionLogRow
 from handlers import dispatch
 from handlers.context import slugify
-from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 from tests.conversation_helpers import Recorder, Statements, same, stored
 

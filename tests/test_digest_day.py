@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming
 from bot.notify.digest import make_digest
 from bot.settings import load_settings
 from db.models_notify import BroadcastRow
 from handlers import dispatch
-from handlers.types import Incoming
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.messages import Incoming, Reply
 from bot.notify.digest import staff_recipients
 from bot.notify.subscriptions import audience_filter, subscribers
 from db.models import DialogRow, QuestionLogRow, UserRow
 from db.models_notify import SubscriptionRow
-from handlers.types import Incoming, Reply
 from tests.fakes.telegram import FakeTelegram, bot_settings, polling_bot, running_app
 
 UID = 4343

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import MAX_BUTTON_DATA, Incoming, Reply, split_text
 from bot.settings import load_settings
 from db.models import FeedbackRow, QuestionLogRow, UserRow
 from handlers import dispatch
-from handlers.types import MAX_BUTTON_DATA, Incoming, Reply, split_text
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -183,7 +183,7 @@ def test_split_text_at_line_boundaries() -> None:
 
 
 def test_long_button_labels_are_cut_at_a_word() -> None:
-    from handlers.context import short_label
+    from bot.messages import short_label
 
     label = "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh ở cơ sở"
     cut = short_label(label)

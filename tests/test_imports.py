@@ -13,7 +13,7 @@ ENTRY_MODULES = [
     "bot.delivery",
     "bot.notify.outbox",
     "bot.notify.digest",
-    "handlers.types",
+    "bot.messages",
     "handlers.conversation",
     "bot.channels.zalo",
     "db.erase",

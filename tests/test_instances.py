@@ -10,11 +10,11 @@ import pytest
 
 from bot.app import build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming
 from bot.pack import load_pack
 from bot.settings import load_settings
 from db import content as content_db
 from handlers import dispatch
-from handlers.types import Incoming
 from tests.conftest import DEV_PACK
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -17,6 +17,7 @@ from telegram import Bot
 from bot.app import App, build_app
 from bot.channels.telegram_sender import TelegramSender
 from bot.clock import FixedClock
+from bot.messages import Incoming
 from bot.notify.config import NotifySettings
 from bot.notify.scheduler import Notifier
 from bot.pack import load_pack
@@ -24,7 +25,6 @@ from bot.settings import Settings
 from db import content as content_db
 from db.models_notify import ReminderRow
 from handlers import dispatch
-from handlers.types import Incoming
 from tests.conftest import DEV_PACK
 from tests.fakes.telegram import FakeTelegram
 

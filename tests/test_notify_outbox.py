@@ -16,12 +16,12 @@ from bot.app import App, build_app
 from bot.channels.telegram_sender import TelegramSender
 from bot.clock import FixedClock
 from bot.delivery import Outcome, Sender
+from bot.messages import Reply
 from bot.notify.config import NotifySettings
 from bot.notify.scheduler import Notifier
 from bot.settings import Settings
 from db.models import UserRow
 from db.models_notify import BroadcastRow, DeliveryRow, SubscriptionRow, UnreachableRow
-from handlers.types import Reply
 from tests.conftest import DEV_PACK
 from tests.fakes.telegram import FakeTelegram, Fault
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.notify.config import aware
 from bot.settings import Settings
 from db.models_notify import ConsentRow, ReminderRow, SubscriptionRow
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

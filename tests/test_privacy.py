@@ -14,10 +14,10 @@ from sqlalchemy import select, text
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.settings import load_settings
 from db.models import Base, QuestionLogRow
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 from tests.conversation_helpers import stored
 from tests.test_retention import where_found

@@ -159,7 +159,7 @@ async def test_cancel_promotes_the_first_waiting_who_is_told(app: App) -> None:
 
 
 async def test_contact_outside_a_sign_up_keeps_nothing(app: App) -> None:
-    from handlers.types import Incoming
+    from bot.messages import Incoming
 
     reply = await send(app, Incoming("telegram", "20", "20", contact="+84912345678"))
     assert "chỉ dùng số điện thoại khi bạn đăng ký" in reply.text

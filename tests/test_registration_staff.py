@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from bot import registrations as views
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming
 from bot.notify import signups
 from bot.notify.digest import digest_text
 from bot.pack import load_pack
@@ -31,7 +32,6 @@ from db import staff as staff_db
 from db.models_notify import BroadcastRow
 from db.models_registrations import DemandRow, RegistrationRow
 from handlers import dispatch
-from handlers.types import Incoming
 from tests.registration_helpers import NOW, cmd, press, send, sign_up, signup_pack
 from tests.registration_helpers import text as said
 from tests.test_privacy import _scan

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming, Reply
 from bot.notify.digest import make_digest, purge_expired_texts
 from bot.settings import load_settings
 from db import staff as staff_db
@@ -25,7 +26,6 @@ from db.models import AuditRow, Base, DialogRow, QuestionLogRow
 from db.models_notify import BroadcastRow
 from db.models_privacy import TextProvenanceRow
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests.conftest import DEV_PACK
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

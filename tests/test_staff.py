@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Document, Incoming, Reply
 from bot.pack import load_pack
 from bot.pack.xlsx import write_workbook
 from bot.settings import load_settings
 from db import staff as staff_db
 from db.models import AuditRow, ContentVersion
 from handlers import dispatch
-from handlers.types import Document, Incoming, Reply
 from tests.conftest import DEV_PACK
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -11,10 +11,10 @@ from telegram import Bot
 
 from bot.app import App
 from bot.channels.telegram_sender import TelegramSender
+from bot.messages import Incoming, Reply
 from bot.notify.scheduler import Notifier
 from db import staff as staff_db
 from handlers import dispatch
-from handlers.types import Incoming, Reply
 from tests import test_notify_outbox as outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.test_notify_outbox import START, config, seed, to

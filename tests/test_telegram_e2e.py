@@ -16,8 +16,8 @@ import pytest
 from bot.app import App
 from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import COMMANDS
+from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
-from handlers.types import Button, Incoming, Reply
 from tests.conversation_helpers import Recorder as EngineRecorder
 from tests.conversation_helpers import same, stored
 from tests.fakes.telegram import FakeTelegram, Fault, bot_settings, polling_bot, running_app

@@ -22,6 +22,7 @@ from bot.notify.config import NotifySettings
 from bot.pack import load_pack
 from bot.settings import Settings
 from db import content as content_db
+from handlers import dispatch
 from tests.conftest import BUNDLED_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -99,7 +100,7 @@ async def test_a_reminder_set_in_the_terminal_is_printed_there_at_its_time(
     config = NotifySettings(  # type: ignore[call-arg]
         _env_file=None, tick_seconds=0.1, rate_per_s=200.0, per_chat_interval_s=0.0
     )
-    running = asyncio.create_task(chat(app, keyboard, screen, config=config))  # type: ignore[arg-type]
+    running = asyncio.create_task(chat(app, keyboard, screen, dispatch=dispatch, config=config))  # type: ignore[arg-type]
     try:
         await printed(screen, "[1] 📚 Lớp học")
         keyboard.type("xe thư viện đến Thượng Minh khi nào")

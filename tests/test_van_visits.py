@@ -12,12 +12,12 @@ import pytest
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.messages import Incoming
 from bot.pack import visits
 from bot.pack.load import load_pack
 from bot.pack.models import parse_range
 from bot.settings import load_settings
 from handlers import dispatch
-from handlers.types import Incoming
 from tests.conftest import DEV_PACK
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -19,6 +19,7 @@ import pytest
 
 from bot.runner import run_bot
 from bot.web import build_web
+from handlers import dispatch
 from tests.fakes import free_port
 from tests.fakes.telegram import FakeTelegram, bot_settings, running_app
 
@@ -167,7 +168,7 @@ async def test_build_web_refuses_telegram_without_secret(tmp_path: Path) -> None
 
         settings = bot_settings(fake, tmp_path)
         async with running_app(settings) as app:
-            application = build_telegram(app, settings, webhook=True)
+            application = build_telegram(app, settings, dispatch=dispatch, webhook=True)
             with pytest.raises(ValueError, match="HOCTAP_WEBHOOK_SECRET"):
                 build_web(app, settings, telegram_application=application)
             assert build_web(app, settings).routes  # health only, no Telegram route

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.channels import zalo as zalo_wiring
 from bot.channels.telegram import build_telegram
 from bot.web import build_web
+from handlers import dispatch
 from tests.fakes.telegram import FakeTelegram, bot_settings, running_app
 
 SECRET = "hook_secret_0123456789"
@@ -49,8 +50,8 @@ async def web(tmp_path: Path) -> AsyncIterator[tuple[Starlette, App]]:
             zalo_oa_secret_key="oakey", zalo_oa_access_token="access",
         )  # fmt: skip
         async with running_app(settings) as app:
-            telegram = build_telegram(app, settings, webhook=True)
-            extra = zalo_wiring.zalo_routes(app, settings)
+            telegram = build_telegram(app, settings, dispatch=dispatch, webhook=True)
+            extra = zalo_wiring.zalo_routes(app, settings, dispatch=dispatch)
             try:
                 yield (
                     build_web(app, settings, telegram_application=telegram, extra_routes=extra),

@@ -21,8 +21,9 @@ from bot.channels.zalo_common import (
     split_zalo,
     utf16_len,
 )
+from bot.messages import Reply
 from bot.web import build_web
-from handlers.types import Reply
+from handlers import dispatch
 from tests.fakes.zalo import FakeZaloBot, running_app, serve, wait_for, zalo_settings
 
 CHAT = "6ede9afa66b88fe6d6a9"
@@ -52,7 +53,11 @@ async def say(fake: FakeZaloBot, text: str) -> str:
 
 async def test_polling_conversation(app: App, fake: FakeZaloBot) -> None:
     runtime = await start_zalo(
-        app, app.settings, webhook=False, bot={"poll_timeout": 1, "min_poll_interval": 0}
+        app,
+        app.settings,
+        dispatch=dispatch,
+        webhook=False,
+        bot={"poll_timeout": 1, "min_poll_interval": 0},
     )
     try:
         bot = runtime.senders["zalo_bot"]
@@ -86,7 +91,7 @@ async def test_polling_conversation(app: App, fake: FakeZaloBot) -> None:
 
 async def test_ok_false_inside_http_200_is_an_error(app: App, fake: FakeZaloBot) -> None:
     client = ZaloBotClient(fake.token, base_url=fake.base_url)
-    bot = ZaloBot(app, client)
+    bot = ZaloBot(app, client, dispatch=dispatch)
     try:
         fake.fail("sendMessage", 200, {"ok": False, "error_code": 400, "description": "Bad"})
         with pytest.raises(ZaloApiError) as caught:
@@ -116,8 +121,10 @@ async def test_ok_false_inside_http_200_is_an_error(app: App, fake: FakeZaloBot)
 
 
 async def test_webhook_secret_wrapped_and_bare(app: App, fake: FakeZaloBot) -> None:
-    runtime = await start_zalo(app, app.settings, webhook=True)
-    web = build_web(app, app.settings, extra_routes=zalo_routes(app, app.settings))
+    runtime = await start_zalo(app, app.settings, dispatch=dispatch, webhook=True)
+    web = build_web(
+        app, app.settings, extra_routes=zalo_routes(app, app.settings, dispatch=dispatch)
+    )
     try:
         async with serve(web) as base, httpx.AsyncClient() as http:
             url = f"{base}/zalo/bot"
@@ -164,7 +171,11 @@ async def test_the_token_never_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     runtime = await start_zalo(
-        app, app.settings, webhook=False, bot={"poll_timeout": 1, "min_poll_interval": 0}
+        app,
+        app.settings,
+        dispatch=dispatch,
+        webhook=False,
+        bot={"poll_timeout": 1, "min_poll_interval": 0},
     )
     try:
         await say(fake, "xin chào")

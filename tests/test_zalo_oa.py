@@ -22,9 +22,10 @@ from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
 from bot.channels.zalo_common import CHOICE_HINT
 from bot.channels.zalo_oa import ZaloOA, compute_mac, verify_signature
 from bot.clock import FixedClock
+from bot.messages import Button, Reply
 from bot.web import build_web
 from db.models_zalo import ZaloChoiceRow, ZaloTokenRow
-from handlers.types import Button, Reply
+from handlers import dispatch
 from tests.fakes.zalo import (
     OA_SECRET_KEY,
     TEST_NOW,
@@ -82,9 +83,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             refresh_token=refresh,
         )
         async with running_app(settings) as app:
-            runtime = await start_zalo(app, settings, webhook=True)
+            runtime = await start_zalo(app, settings, dispatch=dispatch, webhook=True)
             try:
-                web = build_web(app, settings, extra_routes=zalo_routes(app, settings))
+                web = build_web(
+                    app, settings, extra_routes=zalo_routes(app, settings, dispatch=dispatch)
+                )
                 async with serve(web) as url, httpx.AsyncClient() as http:
                     yield World(
                         fake,
@@ -299,8 +302,8 @@ async def test_two_instances_share_one_database(database_url: str) -> None:
         access, refresh = fake.issue_pair()
         settings = zalo_settings(database_url, oa=fake, access_token=access, refresh_token=refresh)
         async with running_app(settings) as app1, running_app(settings) as app2:
-            run1 = await start_zalo(app1, settings, webhook=True)
-            run2 = await start_zalo(app2, settings, webhook=True)
+            run1 = await start_zalo(app1, settings, dispatch=dispatch, webhook=True)
+            run2 = await start_zalo(app2, settings, dispatch=dispatch, webhook=True)
             try:
                 oa1, oa2 = run1.channels.oa, run2.channels.oa
                 assert oa1 is not None and oa2 is not None and oa1 is not oa2
@@ -324,7 +327,7 @@ async def test_outside_the_window_is_refused_with_a_reason(tmp_path: Path) -> No
         )
         clock = FixedClock(TEST_NOW)
         async with running_app(settings, clock) as app:
-            runtime = await start_zalo(app, settings, webhook=True)
+            runtime = await start_zalo(app, settings, dispatch=dispatch, webhook=True)
             try:
                 oa = runtime.channels.oa
                 assert oa is not None

@@ -1,6 +1,6 @@
 """The Telegram channel: PTB ``Update`` → :class:`Incoming`, :class:`Reply` → Bot API calls.
 
-The adapter only translates. What to answer is decided by ``handlers.dispatch``; this module
+The adapter only translates. What to answer is decided by the ``dispatch`` it is given; this module
 knows Telegram's shapes and limits: commands with ``@botname``, callback queries that must be
 answered, HTML parse mode, 4096-character messages and inline keyboards.
 """
@@ -38,17 +38,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.types import Attachment, ChatType, Document, Incoming, Reply, split_text
+from bot.messages import Attachment, ChatType, Document, Incoming, Reply, split_text
 
 if TYPE_CHECKING:
     from telegram import Bot
 
-    from bot.app import App
+    from bot.app import App, Dispatch
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Dispatch = Callable[[Incoming, "App"], Awaitable[list[Reply]]]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 
@@ -380,16 +379,12 @@ def build_telegram(
     app: App,
     settings: Settings,
     *,
+    dispatch: Dispatch,
     webhook: bool = False,
-    dispatch: Dispatch | None = None,
 ) -> TelegramApp:
     """Build the PTB application (not started); ``webhook`` drops the Updater."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    if dispatch is None:
-        from handlers import dispatch as handlers_dispatch
-
-        dispatch = handlers_dispatch
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.telegram import reply_parts
 from bot.delivery import Outcome
-from handlers.types import Reply
+from bot.messages import Reply
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Buttons are shown as numbered choices; typing the number presses the button. ``/location LAT
 LON`` shares a place. Works with piped input too (no prompt, one reply block per line).
 
-The notifier runs here as on every other channel (:func:`bot.runner.lead_scheduler`): what a
+The notifier runs here as on every other channel (:func:`bot.notify.lead_scheduler`): what a
 reply promises (a reminder, a change notice, an announcement one subscribed to) is printed in
 the chat at its time by :class:`TerminalSender`. Lines are read on a thread of their own, so the
 scheduler keeps ticking while the chat waits for the next line.
@@ -18,12 +18,12 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import App
+from bot.app import App, Dispatch
 from bot.delivery import Outcome, Sender
 from bot.leader import Leadership
+from bot.messages import Button, Incoming, Reply
+from bot.notify import lead_scheduler
 from bot.notify.config import NotifySettings
-from handlers import dispatch
-from handlers.types import Button, Incoming, Reply
 
 USER = "local"
 QUIT = {"/quit", "/exit", "/thoat"}
@@ -133,12 +133,14 @@ async def chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     *,
+    dispatch: Dispatch,
     notifications: bool = True,
     config: NotifySettings | None = None,
 ) -> None:
-    """Run the chat until end of input or /quit, with the notifier printing into it."""
-    from bot.runner import lead_scheduler  # the runner imports every channel
+    """Run the chat until end of input or /quit, with the notifier printing into it.
 
+    Each line goes to ``dispatch`` (the conversation, handed in by the command line).
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     terminal = Terminal(stdout, interactive=stdin.isatty())

@@ -1,8 +1,9 @@
 """Wiring of the two Zalo surfaces: the webhook routes and the runtime (workers, poller,
 token refresher, the outbox's senders).
 
-``zalo_routes(app, settings)`` and ``start_zalo(app, settings, webhook=...)`` may be called in
-either order; both find the same channel objects for one :class:`App`. A surface starts when
+``zalo_routes(app, settings, dispatch=...)`` and ``start_zalo(app, settings, dispatch=...,
+webhook=...)`` may be called in either order; both find the same channel objects for one
+:class:`App`, whose updates go to ``dispatch`` (handed in by the runner). A surface starts when
 its credentials are set: the OA with app id, app secret, OA secret key and a token; the bot
 with its token (and, for the webhook, a secret).
 """
@@ -29,7 +30,7 @@ from bot.channels.zalo_oa import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.app import App, Dispatch
     from bot.delivery import Sender
     from bot.settings import Settings
 
@@ -70,7 +71,9 @@ class ZaloChannels:
 _CHANNELS: dict[int, ZaloChannels] = {}
 
 
-def channels_for(app: App, settings: Settings, **options: Any) -> ZaloChannels:
+def channels_for(
+    app: App, settings: Settings, *, dispatch: Dispatch, **options: Any
+) -> ZaloChannels:
     """The Zalo channels of ``app``, built on first use from ``settings``."""
     found = _CHANNELS.get(id(app))
     if found is not None and found.app is app:
@@ -93,6 +96,7 @@ def channels_for(app: App, settings: Settings, **options: Any) -> ZaloChannels:
             ZaloOAClient(tokens, http, api_base_url=settings.zalo_oa_api_base_url),
             app_id=settings.zalo_app_id,
             oa_secret_key=settings.zalo_oa_secret_key,
+            dispatch=dispatch,
             max_age=dt.timedelta(seconds=max_age) if max_age else DEFAULT_MAX_AGE,
             template_buttons=bool(getattr(settings, "zalo_oa_template_buttons", False)),
             **options.get("oa", {}),
@@ -108,6 +112,7 @@ def channels_for(app: App, settings: Settings, **options: Any) -> ZaloChannels:
                 base_url=settings.zalo_bot_api_base_url or DEFAULT_BASE_URL,
                 http=http,
             ),
+            dispatch=dispatch,
             secret=bot_webhook_secret(settings),
             **options.get("bot", {}),
         )
@@ -115,9 +120,9 @@ def channels_for(app: App, settings: Settings, **options: Any) -> ZaloChannels:
     return channels
 
 
-def zalo_routes(app: App, settings: Settings) -> list[Route]:
+def zalo_routes(app: App, settings: Settings, *, dispatch: Dispatch) -> list[Route]:
     """``/zalo/oa`` and ``/zalo/bot`` for the surfaces that are configured."""
-    channels = channels_for(app, settings)
+    channels = channels_for(app, settings, dispatch=dispatch)
     routes: list[Route] = []
     if channels.oa is not None:
         routes += channels.oa.routes()
@@ -148,13 +153,13 @@ class ZaloRuntime:
 
 
 async def start_zalo(
-    app: App, settings: Settings, *, webhook: bool, **options: Any
+    app: App, settings: Settings, *, dispatch: Dispatch, webhook: bool, **options: Any
 ) -> ZaloRuntime:
     """Start every configured Zalo surface; long-poll the bot unless ``webhook``.
 
     ``options`` (tests): ``oa={...}`` / ``bot={...}`` keyword arguments for the channels.
     """
-    channels = channels_for(app, settings, **options)
+    channels = channels_for(app, settings, dispatch=dispatch, **options)
     senders: dict[str, Sender] = {}
     if channels.oa is not None:
         await channels.oa.client.tokens.bootstrap(

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -38,14 +38,13 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body, secret_matches
-from handlers.types import Incoming, Reply
+from bot.messages import Incoming, Reply
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.app import App, Dispatch
 
 log = logging.getLogger(__name__)
 
-Dispatch = Callable[[Incoming, "App"], Awaitable[list[Reply]]]
 
 CHANNEL = "zalo_bot"
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
@@ -200,16 +199,12 @@ class ZaloBot:
         app: App,
         client: ZaloBotClient,
         *,
-        dispatch: Dispatch | None = None,
+        dispatch: Dispatch,
         secret: str | None = None,
         poll_timeout: int = 30,
         min_poll_interval: float = 1.0,
         workers: int = 4,
     ) -> None:
-        if dispatch is None:
-            from handlers import dispatch as handlers_dispatch
-
-            dispatch = handlers_dispatch
         self.app = app
         self.client = client
         self.dispatch = dispatch

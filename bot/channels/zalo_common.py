@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import logs
+from bot.messages import Button, Incoming, Reply, split_text
 from db.models_zalo import ZaloChoiceRow, ZaloInteractionRow, ZaloSeenRow
-from handlers.types import Button, Incoming, Reply, split_text
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -23,7 +23,7 @@ import json
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -55,16 +55,15 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body
+from bot.messages import Button, Incoming, Reply
 from db.models_zalo import ZaloTokenRow
-from handlers.types import Button, Incoming, Reply
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.app import App, Dispatch
     from bot.channels.zalo_common import UnfollowHook
 
 log = logging.getLogger(__name__)
 
-Dispatch = Callable[[Incoming, "App"], Awaitable[list[Reply]]]
 
 CHANNEL = "zalo_oa"
 DEFAULT_API_BASE_URL = "https://openapi.zalo.me"
@@ -464,7 +463,7 @@ class ZaloOA:
         *,
         app_id: str,
         oa_secret_key: str,
-        dispatch: Dispatch | None = None,
+        dispatch: Dispatch,
         max_age: dt.timedelta = DEFAULT_MAX_AGE,
         max_body: int = MAX_BODY,
         template_buttons: bool = False,
@@ -472,10 +471,6 @@ class ZaloOA:
         workers: int = 4,
         refresh_every: float = 300.0,
     ) -> None:
-        if dispatch is None:
-            from handlers import dispatch as handlers_dispatch
-
-            dispatch = handlers_dispatch
         redact_secrets(oa_secret_key)
         self.app = app
         self.client = client

@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.delivery import Outcome, Sender
+from bot.messages import Button, Reply
 from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import mark_unreachable
 from db.models_notify import BroadcastRow, DeliveryRow
-from handlers.types import Button, Reply
 
 log = logging.getLogger(__name__)
 

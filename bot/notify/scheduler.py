@@ -10,6 +10,7 @@ comes back, unless older than ``HOCTAP_NOTIFY_STALE_HOURS``: then its broadcast 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
+from bot.leader import Leadership
+from bot.messages import button
 from bot.notify import signups
 from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
@@ -35,7 +38,6 @@ from bot.notify.subscriptions import audience_filter, subscribers
 from db import content as content_db
 from db.models import UserRow
 from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
-from handlers.context import button
 
 log = logging.getLogger(__name__)
 
@@ -355,3 +357,31 @@ async def start_notifications(
         "notifications: tick every %gs, senders %s", notifier.config.tick_seconds, list(senders)
     )
     return notifier
+
+
+async def lead_scheduler(
+    app: App,
+    senders: dict[str, Sender],
+    stop: asyncio.Event,
+    leadership: Leadership,
+    config: NotifySettings | None = None,
+) -> None:
+    """Run the notifier while this instance holds the lock; try for it every few seconds."""
+    notifier: Notifier | None = None
+    try:
+        while not stop.is_set():
+            leading = await leadership.check()
+            app.metrics.leader.set(1 if leading else 0)
+            if leading and notifier is None:
+                notifier = await start_notifications(app, senders, config)
+            elif not leading and notifier is not None:
+                log.warning("lost the scheduler lock: stopping the notifier")
+                await notifier.stop()
+                notifier = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), app.settings.leader_check_seconds)
+    finally:
+        if notifier is not None:
+            await notifier.stop()
+        await leadership.release()
+        app.metrics.leader.set(0)

@@ -40,9 +40,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
-from bot.app import App, build_app
+import handlers
+from bot.app import App, Dispatch, build_app
 from bot.channels.telegram import (
-    Dispatch,
     TelegramApp,
     build_telegram,
     start_telegram,
@@ -984,8 +984,11 @@ async def polling_bot(
     *,
     dispatch: Dispatch | None = None,
 ) -> AsyncIterator[TelegramApp]:
-    """The real PTB application from ``build_telegram``, long-polling the fake (timeout 1 s)."""
-    application = build_telegram(app, settings, dispatch=dispatch)
+    """The real PTB application from ``build_telegram``, long-polling the fake (timeout 1 s).
+
+    Its updates go to ``dispatch``, the conversation (``handlers.dispatch``) unless given.
+    """
+    application = build_telegram(app, settings, dispatch=dispatch or handlers.dispatch)
     await start_telegram(application)
     assert application.updater is not None
     await application.updater.start_polling(

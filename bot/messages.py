@@ -3,10 +3,17 @@
 Only ``bot/channels/*`` know a platform. They turn a platform update into an :class:`Incoming`
 and each :class:`Reply` into API calls (keyboards or numbered choices, HTML escaping, length
 limits). Nothing under ``handlers/`` imports a platform library.
+
+This module sits below every layer (it imports nothing of the project), so channels, handlers,
+notify and db all import it downward. Beside the types: the small helpers that only build
+them or shape their text (:func:`button`, :func:`short_label`, :func:`split_text`,
+:func:`one_line`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -114,6 +121,34 @@ class Reply:
     @property
     def flat_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
+
+
+def one_line(text: str) -> str:
+    """A citizen's text as staff see it: one line, whitespace and control characters folded
+    to single spaces, so nothing in it can pass for a bold line or a new paragraph."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
+MAX_LABEL = 64
+
+
+def short_label(label: str, limit: int = MAX_LABEL) -> str:
+    """A button label that fits a phone screen: cut at a word, with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label.rfind(" ", 0, limit - 1)
+    return label[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:-–") + "…"
+
+
+def digest_ref(ref: str) -> str:
+    """A ref too long for button data, as ``h:`` and 16 hex digits of its SHA-1."""
+    return "h:" + hashlib.sha1(ref.encode()).hexdigest()[:16]
+
+
+def button(label: str, ref: str) -> Button:
+    """A button for ``ref``; a ref too long for 64 bytes travels as a short digest."""
+    data = ref if ref.isascii() and len(ref) <= MAX_BUTTON_DATA else digest_ref(ref)
+    return Button(label=short_label(label), data=data)
 
 
 def split_text(text: str, limit: int) -> list[str]:
