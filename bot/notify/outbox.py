@@ -27,6 +27,8 @@ from bot.app import App
 from bot.delivery import Outcome, Sender
 from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import mark_unreachable
+from db import questions as questions_db
+from db import staff as staff_db
 from db.models_notify import BroadcastRow, DeliveryRow
 from handlers.types import Button, Reply
 
@@ -123,6 +125,34 @@ async def existing_sources(session: AsyncSession, prefix: str) -> set[str]:
     return set(rows)
 
 
+HOLD_KINDS = frozenset({"answer"})  # skipped deliveries of these wait for the person to write
+CHANNEL_NAMES = {"zalo_oa": "Zalo OA", "zalo_bot": "Zalo Bot", "telegram": "Telegram"}
+
+
+async def _tell_staff_held(
+    session: AsyncSession, item: Claimed, reason: str | None, now: dt.datetime
+) -> None:
+    """Tell the staff member who answered that the answer waits for the person (once)."""
+    question = await questions_db.held(session, item.broadcast_id, now)
+    if question is None or not question.answered_by:
+        return
+    staff = await questions_db.recipient_of(session, question.answered_by)
+    if staff is None:
+        return
+    why = (
+        "người hỏi đã không nhắn gì cho Zalo OA hơn 7 ngày, nên Zalo chưa cho gửi"
+        if item.channel == "zalo_oa"
+        else f"{CHANNEL_NAMES.get(item.channel, item.channel)} chưa cho gửi lúc này"
+    )
+    log.info("answer to question %s held: %s", question.id, reason)
+    await create_broadcast(
+        session, source=questions_db.source(question.id, "held"), kind="staff_question",
+        text=f"⏳ Câu trả lời cho câu hỏi #{question.id} chưa đến được người hỏi: {why}. "
+        "Câu trả lời được giữ lại và sẽ tự gửi ngay khi người hỏi nhắn lại.",
+        recipients=[staff], due_at=now, now=now,
+    )  # fmt: skip
+
+
 class RateLimiter:
     """A global pace (evenly spaced slots), one message per chat per interval, and pauses.
 
@@ -196,6 +226,8 @@ class Claimed:
     chat_id: str
     attempts: int
     reply: Reply
+    kind: str = ""
+    broadcast_id: int = 0
 
 
 class Outbox:
@@ -266,6 +298,8 @@ class Outbox:
                         delivery.chat_id,
                         delivery.attempts,
                         reply,
+                        broadcast.kind,
+                        broadcast.id,
                     )
                 )
             return out
@@ -308,6 +342,12 @@ class Outbox:
                     .execution_options(synchronize_session=False)
                 )
                 stats.sent += len(sent)
+                for item, outcome in results:  # a staff answer reached its person: audited
+                    if outcome.status == "sent" and item.kind in HOLD_KINDS:
+                        detail = {"broadcast": item.broadcast_id}
+                        await staff_db.audit(
+                            session, "system", "question.delivered", detail, now=now
+                        )
             for item, outcome in results:
                 values: dict[str, object] = {"claimed_until": None, "claim_token": None}
                 if outcome.status == "sent":
@@ -348,6 +388,12 @@ class Outbox:
                             )
                             .values(status="skipped", error="user unreachable")
                         )
+                elif outcome.status == "skipped" and item.kind in HOLD_KINDS:
+                    # A staff answer the platform will not carry now (Zalo OA's 7-day
+                    # window): kept, and due again when the person next writes.
+                    values.update(status="held", error=outcome.reason or "held")
+                    stats.skipped += 1
+                    await _tell_staff_held(session, item, outcome.reason, now)
                 elif outcome.status == "skipped":
                     values.update(status="skipped", error=outcome.reason or "skipped")
                     stats.skipped += 1
