@@ -3,8 +3,10 @@
 A question a citizen types is logged (``question_log``) and may be copied: into the staff
 digest (a broadcast's text), into staff dialogs (the inbox list, a new answer in progress),
 into older audit details, and into the content as an FAQ phrasing staff adopted from the inbox
-(recorded in ``text_provenance``). :func:`erase_person_texts` removes the person's texts from
-all of them; :func:`purge_expired` deletes or de-links everything older than the retention.
+(recorded in ``text_provenance``). A question sent to staff (``staff_questions``) is kept
+until answered, then for the retention period, with the outbox messages quoting it
+(:mod:`db.questions`). :func:`erase_person_texts` removes the person's texts from all of them;
+:func:`purge_expired` deletes or de-links everything older than the retention.
 Functions take a session and never commit.
 """
 

@@ -19,7 +19,7 @@ from db import staff as staff_db
 from db.models_questions import StaffQuestionRow
 from db.retention import printable
 from handlers.context import Ctx
-from handlers.questions import notice_buttons, notice_text, quoted
+from handlers.question_texts import notice_buttons, notice_text, quoted
 from handlers.types import Button, Reply
 
 ASK = "ask"  # {"text": ..., "tried": {...}} waiting for confirmation, or {} waiting for text
