@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -372,3 +373,61 @@ async def test_citizen_reaches_no_staff_question_action(app: App) -> None:
         deliveries = await s.scalar(select(func.count()).select_from(DeliveryRow))
     assert row is not None and row.status == "open" and row.claimed_by is None
     assert deliveries == 2  # the two staff notices only
+
+
+async def test_a_clarify_whose_choices_did_not_help_goes_to_staff(app: App) -> None:
+    clarify = await one(app, CITIZEN, text="mượn")
+    assert len(data(clarify)) >= 3 and data(clarify)[-1] == "hq:last"
+    assert clarify.flat_buttons[-1].label == "🙋 Không phải các mục trên: hỏi cán bộ"
+    confirm = await one(app, CITIZEN, button="hq:last")
+    assert "“mượn”" in confirm.text
+    await one(app, CITIZEN, button="hq:ok")
+    rec = Recorder()
+    await Notifier(app, {"terminal": rec}, config()).tick()
+    notice = next(t for t in rec.to(EDITOR) if "Câu hỏi mới" in t)
+    assert "Bot đã thử: đưa ra lựa chọn không giúp được: Làm thẻ" in notice
+
+
+async def test_one_staff_chat_gets_the_notice_without_buttons(database_url: str) -> None:
+    settings = Settings(
+        _env_file=None, database_url=database_url, content_dir=DEV_PACK,
+        staff_chat="telegram:-1001234567890",
+    )  # fmt: skip
+    application = build_app(settings, clock=FixedClock(NOW))
+    await application.prepare()
+    try:
+        number = await send_to_staff(application)
+        async with application.sessions() as s:
+            broadcast = await s.scalar(
+                select(BroadcastRow).where(BroadcastRow.source == f"ask:{number}:new")
+            )
+            chats = list(await s.scalars(select(DeliveryRow.chat_id)))
+        assert broadcast is not None and broadcast.buttons == []
+        assert "/cauhoi" in broadcast.text and chats == ["-1001234567890"]
+    finally:
+        await application.close()
+
+
+def test_hoctap_stats_counts_questions_to_staff(clean_env: dict[str, str], tmp_path: Path) -> None:
+    from bot.clock import SystemClock
+    from tests.test_cli import hoctap
+
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+
+    async def asked_and_answered() -> None:
+        settings = Settings(_env_file=None, database_url=url, content_dir=DEV_PACK)
+        application = build_app(settings, clock=SystemClock(TZ))
+        await application.prepare()
+        try:
+            async with application.sessions.begin() as s:
+                await staff_db.set_staff(s, f"terminal:{EDITOR}", "editor", by="t", now=NOW)
+            await answer(application, EDITOR, await send_to_staff(application), "Có ạ.")
+            await send_to_staff(application, user=OTHER)
+        finally:
+            await application.close()
+
+    asyncio.run(asked_and_answered())
+    env = {**clean_env, "HOCTAP_DATABASE_URL": url, "HOCTAP_CONTENT_DIR": str(DEV_PACK)}
+    result = hoctap("stats", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Hỏi cán bộ: 2 câu, đã trả lời 1, thời gian trả lời trung vị 0 phút" in result.stdout
