@@ -221,3 +221,56 @@ async def test_zalo_oa_answer_and_an_answer_held_outside_the_window(
     assert "Bạn hỏi: “nhà văn hóa có cho mượn loa kéo không”" in late
     await notifier.tick()
     assert oa_text(fake, user).count("Có ạ, mượn tại nhà văn hóa xã.") == 1
+
+
+async def test_terminal_chat_prints_the_answer(tmp_path: Path) -> None:
+    """The terminal chat: the question goes to staff (here a Telegram editor), the answer is
+    printed in the chat by its notifier."""
+    import asyncio
+    import io
+
+    from bot.app import build_app
+    from bot.channels.terminal import chat
+    from bot.notify.config import NotifySettings
+    from bot.settings import Settings
+    from tests.conftest import DEV_PACK
+    from tests.test_terminal_notify import Keyboard, number_of, printed
+
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}", content_dir=DEV_PACK
+    )
+    app = build_app(settings, clock=FixedClock(TEST_NOW))
+    await app.prepare()
+    keyboard, screen = Keyboard(), io.StringIO()
+    notify = NotifySettings(  # type: ignore[call-arg]
+        _env_file=None, tick_seconds=0.1, rate_per_s=200.0, per_chat_interval_s=0.0
+    )
+    running = asyncio.create_task(chat(app, keyboard, screen, config=notify))  # type: ignore[arg-type]
+    try:
+        async with app.sessions.begin() as s:
+            await staff_db.set_staff(s, "telegram:77", "editor", by="test", now=TEST_NOW)
+        await printed(screen, "🙋 Hỏi cán bộ")
+        keyboard.type(UNKNOWN)
+        shown = await printed(screen, "🙋 Gửi câu hỏi này cho cán bộ")
+        keyboard.type(number_of(shown, "🙋 Gửi câu hỏi này cho cán bộ"))
+        shown = await printed(screen, "✅ Gửi cho cán bộ")
+        keyboard.type(number_of(shown, "✅ Gửi cho cán bộ"))
+        await printed(screen, "Đã gửi câu hỏi số 1")
+
+        async def editor(**kwargs: object) -> str:
+            replies = await dispatch(Incoming("telegram", "77", "77", **kwargs), app)  # type: ignore[arg-type]
+            return replies[-1].text
+
+        assert "Bạn đang trả lời" in await editor(button="st:q:a:1")
+        await editor(text=ANSWER)
+        assert "Đã gửi câu trả lời" in await editor(button="st:q:s:1")
+        out = await printed(screen, ANSWER)
+        assert f"Bạn hỏi: “{UNKNOWN}”" in out
+        keyboard.type("/quit")
+        await asyncio.wait_for(running, 30)
+    finally:
+        keyboard.close()
+        if not running.done():
+            running.cancel()
+        await app.close()
+    assert "Traceback" not in screen.getvalue()
