@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import QuestionLogRow, UserRow
+from db.models import DialogRow, QuestionLogRow, UserRow
 from db.models_notify import BroadcastRow, DeliveryRow
 from db.models_questions import StaffQuestionRow
 
@@ -105,6 +105,17 @@ async def last_unanswered(session: AsyncSession, user_pk: int) -> QuestionLogRow
         .order_by(QuestionLogRow.id.desc())
         .limit(1)
     )
+
+
+async def take_dialog(session: AsyncSession, channel: str, user_id: str, kind: str) -> bool:
+    """Delete a person's dialog; True for the one caller that did (two taps of "send" at the
+    same moment: the row lock lets exactly one of them find it)."""
+    result = await session.execute(
+        delete(DialogRow).where(
+            DialogRow.channel == channel, DialogRow.user_id == user_id, DialogRow.kind == kind
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
 def _free_or_mine(actor: str, now: dt.datetime) -> object:

@@ -119,7 +119,10 @@ async def _send(ctx: Ctx) -> list[Reply]:
     limit = ctx.app.settings.questions_open_max
     if await questions_db.open_count(ctx.session, ctx.user.id) >= limit:
         return [Reply(ctx.t("ask_too_many", n=limit))]
-    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ASK)
+    if not await questions_db.take_dialog(
+        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ASK
+    ):  # a second tap on "Gửi" at the same moment sends nothing
+        return [Reply(ctx.t("ask_expired"))]
     stored = draft.get("tried") if draft else None
     tried: dict[str, object] = dict(stored) if isinstance(stored, dict) else {}
     who = ctx.incoming.display_name or f"mã {ctx.incoming.user_id}"

@@ -431,3 +431,21 @@ def test_hoctap_stats_counts_questions_to_staff(clean_env: dict[str, str], tmp_p
     result = hoctap("stats", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Hỏi cán bộ: 2 câu, đã trả lời 1, thời gian trả lời trung vị 0 phút" in result.stdout
+
+
+@pytest.mark.postgres
+async def test_a_double_tap_on_send_makes_one_question(postgres_url: str) -> None:
+    first, second = await make_app(postgres_url), await make_app(postgres_url)
+    try:
+        await one(first, CITIZEN, text=UNKNOWN)
+        await one(first, CITIZEN, button="hq:last")
+        taps = await asyncio.gather(
+            dispatch(said(CITIZEN, button="hq:ok"), first),
+            dispatch(said(CITIZEN, button="hq:ok"), second),
+        )
+        assert sorted("Đã gửi câu hỏi" in r[-1].text for r in taps) == [False, True]
+        async with first.sessions() as s:
+            assert await s.scalar(select(func.count()).select_from(StaffQuestionRow)) == 1
+    finally:
+        await first.close()
+        await second.close()
