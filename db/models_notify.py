@@ -117,8 +117,8 @@ class DeliveryRow(Base):
     """One recipient of one broadcast.
 
     ``status``: pending, sending (claimed until ``claimed_until``), sent, failed, skipped, held
-    (a staff answer the channel would not carry now, e.g. outside Zalo OA's 7-day window: due
-    again when the person next writes, see :func:`db.questions.release_held`).
+    (a staff answer the channel would not carry now, e.g. outside Zalo OA's 7-day window: the
+    channel is asked again every minute, so it goes once the person writes again).
     """
 
     __tablename__ = "deliveries"

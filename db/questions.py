@@ -220,28 +220,6 @@ async def held(
     return row
 
 
-async def release_held(session: AsyncSession, user_pk: int, now: dt.datetime) -> int:
-    """The person wrote: answers held for them are due again at once; how many."""
-    result = await session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.user_pk == user_pk, DeliveryRow.status == "held")
-        .values(status="pending", next_attempt_at=now, error=None)
-        .execution_options(synchronize_session=False)
-    )
-    released = int(getattr(result, "rowcount", 0) or 0)
-    if released:
-        running = select(DeliveryRow.broadcast_id).where(
-            DeliveryRow.user_pk == user_pk, DeliveryRow.status == "pending"
-        )
-        await session.execute(
-            update(BroadcastRow)
-            .where(BroadcastRow.id.in_(running), BroadcastRow.status == "done")
-            .values(status="running", finished_at=None)
-            .execution_options(synchronize_session=False)
-        )
-    return released
-
-
 async def recipient_of(session: AsyncSession, key: str) -> tuple[int, str, str] | None:
     """(user_pk, channel, chat_id) of a staff member named ``channel:user_id``."""
     channel, _, user_id = key.partition(":")

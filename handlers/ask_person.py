@@ -4,8 +4,9 @@ Reached by the button under a fallback ("Gửi câu hỏi này cho cán bộ"), 
 choices did not help, from the menu ("🙋 Hỏi cán bộ") or with ``/hoicanbo [câu hỏi]``. One
 confirmation says what is kept and when to expect an answer; then the question reaches staff at
 once through the outbox (``ask:<id>:new``). Only the author sees or changes their questions.
-Button data: ``hq:<action>[:<id>]``. The question being written is a dialog of the person's
-(``ask``, ``ask_add``), forgotten after the conversation's quiet period.
+Button data: ``hq:<action>[:<id>]``. What the person is typing for staff is noted in their
+conversation state (forgotten after its quiet period, or when they move on to an answer); the
+draft waiting for its confirmation is a dialog of theirs (``ask``).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from bot.notify.outbox import create_broadcast
 from bot.workhours import hours_text, main_library
 from db import questions as questions_db
 from db import staff as staff_db
+from db.models import UserRow
 from db.models_questions import StaffQuestionRow
 from db.retention import printable
 from handlers.context import Ctx
 from handlers.question_texts import notice_buttons, notice_text, quoted
 from handlers.types import Button, Reply
 
-ASK = "ask"  # {"text": ..., "tried": {...}} waiting for confirmation, or {} waiting for text
-ADD = "ask_add"  # {"q": id}
+ASK = "ask"  # dialog: {"text": ..., "tried": {...}}, the draft waiting for its confirmation
+WRITING = "ask"  # key in the person's conversation state: {} a question, {"q": id} a line to add
 CITIZEN = "người hỏi"  # the audit's actor for a citizen's steps (no id: the audit is kept)
 
 
@@ -40,6 +42,25 @@ def _mine_buttons(ctx: Ctx, question_id: int) -> tuple[tuple[Button, ...], ...]:
         ),
         (Button(ctx.t("ask_mine"), "hq:list"),),
     )
+
+
+def writing(user: UserRow) -> dict[str, object] | None:
+    """What the person is typing for staff, kept in their conversation state (no query: it
+    comes with the user row, and is forgotten after the quiet period like the rest of it)."""
+    state = user.conversation
+    value = state.get(WRITING) if isinstance(state, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def _set_writing(ctx: Ctx, value: dict[str, object] | None) -> None:
+    state = dict(ctx.user.conversation or {})
+    if value is None:
+        if WRITING not in state:
+            return
+        state.pop(WRITING)
+    else:
+        state[WRITING] = value
+    ctx.user.conversation = state or None
 
 
 async def _dialog(ctx: Ctx, kind: str) -> dict[str, object] | None:
@@ -93,9 +114,7 @@ async def command(ctx: Ctx) -> list[Reply]:
 
 async def start(ctx: Ctx) -> list[Reply]:
     """From the menu: ask for the question (typed next), with the person's questions if any."""
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ASK, {}, now=ctx.now
-    )
+    _set_writing(ctx, {})
     replies = []
     if await questions_db.open_count(ctx.session, ctx.user.id):
         replies += await my_questions(ctx)
@@ -187,16 +206,13 @@ async def _start_add(ctx: Ctx, question_id: int) -> list[Reply]:
         return [row]
     if len(row.additions or []) >= questions_db.MAX_ADDITIONS:
         return [Reply(ctx.t("ask_add_full", id=row.id, n=questions_db.MAX_ADDITIONS))]
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ADD, {"q": row.id}, now=ctx.now
-    )
+    _set_writing(ctx, {"q": row.id})
     return [
         Reply(ctx.t("ask_add_type", id=row.id), buttons=((Button(ctx.t("ask_cancel"), "hq:no"),),))
     ]
 
 
 async def _add(ctx: Ctx, question_id: int, text: str) -> list[Reply]:
-    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ADD)
     row = await _own_open(ctx, question_id)
     if isinstance(row, Reply):
         return [row]
@@ -236,8 +252,8 @@ async def button(ctx: Ctx, rest: str) -> list[Reply]:
     if action == "ok":
         return await _send(ctx)
     if action == "no":
+        _set_writing(ctx, None)
         await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ASK)
-        await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ADD)
         return [Reply(ctx.t("ask_cancelled"))]
     if action == "list":
         return await my_questions(ctx)
@@ -250,11 +266,12 @@ async def button(ctx: Ctx, rest: str) -> list[Reply]:
 
 async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     """Typed text that is the question being written or a line being added; None otherwise."""
-    adding = await _dialog(ctx, ADD)
-    if adding is not None and str(adding.get("q", "")).isdigit():
-        return await _add(ctx, int(str(adding["q"])), text)
-    draft = await _dialog(ctx, ASK)
-    if draft is None or draft.get("text"):
-        return None  # nothing being written (a draft waiting for its button is not retyped)
+    value = writing(ctx.user)
+    if value is None:
+        return None
+    _set_writing(ctx, None)
+    number = str(value.get("q", ""))
+    if number.isdigit():
+        return await _add(ctx, int(number), text)
     answer = ctx.live.engine.ask(text, ctx.now)
     return await _confirm(ctx, text, {"kind": answer.kind, "ids": list(answer.ids)[:5]})

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
-from db.questions import release_held
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
 from handlers import ask, ask_person, menu, places, privacy, staff, state, subscriptions
@@ -158,9 +157,8 @@ async def _text(ctx: Ctx) -> list[Reply]:
         replies = await staff.dialog_text(ctx, text)
         if replies is not None:
             return replies
-    replies = await ask_person.dialog_text(ctx, text)  # a question to staff being written
-    if replies is not None:
-        return replies
+    if ask_person.writing(ctx.user) is not None:  # a question to staff being written
+        return await ask_person.dialog_text(ctx, text) or []
     if subscriptions.asks_for_my_reminders(text):
         return await subscriptions.my_reminders(ctx, text)
     return await ask.free_text(ctx, text)
@@ -246,10 +244,6 @@ async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
         ctx = Ctx(
             app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
         )
-        if incoming.channel != "telegram":
-            # Answers held for the person (a channel's messaging window had closed) are due
-            # again now that they wrote; Telegram never holds any.
-            await release_held(session, user.id, now)
         if role is None:
             flood = flood_state(user, app.settings.flood_per_minute)
             if flood != "ok":

@@ -120,6 +120,8 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
         return None
     question_id = int(dialog.data.get("q", 0))
     text = printable(text).strip()
+    if not text:
+        return [Reply("Câu trả lời đang trống; bạn gõ lại nhé (hoặc /huybo để thôi).")]
     if len(text) > questions_db.MAX_CHARS:
         return [
             Reply(

@@ -238,11 +238,17 @@ async def test_an_answer_the_channel_may_not_carry_is_held_until_the_person_writ
     held = next(t for t in rec.to(EDITOR) if "chưa đến được" in t)
     assert f"Câu trả lời cho câu hỏi #{number} chưa đến được người hỏi" in held
     assert "sẽ tự gửi ngay khi người hỏi nhắn lại" in held
-    await notifier.tick()
-    assert rec.to(CITIZEN) == [] and rec.to(EDITOR).count(held) == 1  # told once
+    app.clock.advance(dt.timedelta(minutes=2))  # type: ignore[attr-defined]
+    await notifier.tick()  # asked again: still closed, still held, staff told only once
+    assert rec.to(CITIZEN) == [] and rec.to(EDITOR).count(held) == 1
+    async with app.sessions() as s:
+        statuses = set(await s.scalars(select(DeliveryRow.status).where(DeliveryRow.user_pk.in_(
+            select(StaffQuestionRow.user_pk)))))  # fmt: skip
+    assert statuses == {"held"}
 
     rec.closed.clear()  # the person writes: the window is open again
     await run(app, CITIZEN, text="xin chào")
+    app.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
     await notifier.tick()
     [received] = rec.to(CITIZEN)
     assert "phòng họp tầng 2" in received and UNKNOWN in received

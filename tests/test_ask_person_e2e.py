@@ -101,7 +101,10 @@ async def test_telegram_question_to_staff_answered_and_learned(tmp_path: Path) -
             assert UNKNOWN in notice["text"] and "Telegram" in notice["text"]
             claimed = await pressed(fake, notice, f"st:q:a:{number}")
             assert "Bạn đang trả lời" in claimed["text"]
-            preview = await said(fake, EDITOR, ANSWER)
+            before = len(fake.sent_to(EDITOR))
+            fake.user_text(EDITOR, ANSWER)  # an intro, then the exact preview with its buttons
+            await fake.wait_for(lambda: any(ANSWER in m["text"] for m in fake.sent_to(EDITOR)))
+            preview = next(m for m in fake.sent_to(EDITOR)[before:] if ANSWER in m["text"])
             assert buttons(preview)[0] == f"st:q:s:{number}"
             done = await pressed(fake, preview, f"st:q:s:{number}")
             assert "Đã gửi câu trả lời" in done["text"]
@@ -215,6 +218,7 @@ async def test_zalo_oa_answer_and_an_answer_held_outside_the_window(
     assert held and "hơn 7 ngày" in held[0]
 
     await say("xin chào")  # the citizen writes again: the window is open
+    clock.advance(dt.timedelta(minutes=1))  # the held answer is due to be tried again
     await notifier.tick()
     late = oa_text(fake, user)
     assert late.count("Có ạ, mượn tại nhà văn hóa xã.") == 1

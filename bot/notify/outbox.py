@@ -125,7 +125,11 @@ async def existing_sources(session: AsyncSession, prefix: str) -> set[str]:
     return set(rows)
 
 
-HOLD_KINDS = frozenset({"answer"})  # skipped deliveries of these wait for the person to write
+# A staff answer the channel will not carry now (Zalo OA: the person has not written for 7
+# days) is ``held``, not skipped: the channel is asked again every HOLD_RECHECK, which costs
+# nothing per incoming message, and it goes as soon as the person writes again.
+HOLD_KINDS = frozenset({"answer"})
+HOLD_RECHECK = dt.timedelta(minutes=1)
 CHANNEL_NAMES = {"zalo_oa": "Zalo OA", "zalo_bot": "Zalo Bot", "telegram": "Telegram"}
 
 
@@ -253,7 +257,8 @@ class Outbox:
                 .where(
                     DeliveryRow.channel.in_(list(self.senders)),
                     or_(
-                        (DeliveryRow.status == "pending") & (DeliveryRow.next_attempt_at <= now),
+                        DeliveryRow.status.in_(("pending", "held"))
+                        & (DeliveryRow.next_attempt_at <= now),
                         (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
                     ),
                 )
@@ -270,7 +275,7 @@ class Outbox:
                 .where(
                     DeliveryRow.id.in_(ids),
                     or_(
-                        DeliveryRow.status == "pending",
+                        DeliveryRow.status.in_(("pending", "held")),
                         (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
                     ),
                 )
@@ -389,9 +394,10 @@ class Outbox:
                             .values(status="skipped", error="user unreachable")
                         )
                 elif outcome.status == "skipped" and item.kind in HOLD_KINDS:
-                    # A staff answer the platform will not carry now (Zalo OA's 7-day
-                    # window): kept, and due again when the person next writes.
-                    values.update(status="held", error=outcome.reason or "held")
+                    values.update(
+                        status="held", error=outcome.reason or "held",
+                        next_attempt_at=now + HOLD_RECHECK,
+                    )  # fmt: skip
                     stats.skipped += 1
                     await _tell_staff_held(session, item, outcome.reason, now)
                 elif outcome.status == "skipped":
@@ -432,7 +438,7 @@ class Outbox:
         async with self.app.sessions.begin() as session:
             open_ids = (
                 select(DeliveryRow.broadcast_id)
-                .where(DeliveryRow.status.in_(("pending", "sending")))
+                .where(DeliveryRow.status.in_(("pending", "sending", "held")))
                 .distinct()
             )
             await session.execute(
