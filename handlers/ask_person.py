@@ -29,11 +29,6 @@ WRITING = "ask"  # key in the person's conversation state: {} a question, {"q": 
 CITIZEN = "người hỏi"  # the audit's actor for a citizen's steps (no id: the audit is kept)
 
 
-def ask_button(ctx: Ctx, none_fit: bool = False) -> Button:
-    """The button under a fallback (or a clarify) that sends the question to staff."""
-    return Button(ctx.t("ask_none_fit" if none_fit else "ask_this"), "hq:last")
-
-
 def _mine_buttons(ctx: Ctx, question_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
@@ -269,6 +264,8 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     value = writing(ctx.user)
     if value is None:
         return None
+    if not printable(text).strip():
+        return [Reply(ctx.t("ask_type", limit=questions_db.MAX_CHARS))]  # still writing
     _set_writing(ctx, None)
     number = str(value.get("q", ""))
     if number.isdigit():
