@@ -118,6 +118,22 @@ async def take_dialog(session: AsyncSession, channel: str, user_id: str, kind: s
     return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
+async def resolve_logged(session: AsyncSession, row: StaffQuestionRow) -> int:
+    """The person's logged questions with this text leave the unanswered inbox: staff
+    answered them in person. How many."""
+    result = await session.execute(
+        update(QuestionLogRow)
+        .where(
+            QuestionLogRow.user_pk == row.user_pk,
+            QuestionLogRow.text == row.text,
+            QuestionLogRow.status.is_(None),
+        )
+        .values(status="resolved")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _free_or_mine(actor: str, now: dt.datetime) -> object:
     return or_(
         StaffQuestionRow.claimed_by.is_(None),

@@ -182,6 +182,7 @@ async def _send(ctx: Ctx, question_id: int) -> list[Reply]:
         ]
     citizen = await _recipient(ctx, row)
     await staff_db.drop_dialogs(ctx.session, channel, user_id, ANSWER)
+    await questions_db.resolve_logged(ctx.session, row)  # no longer in /chuatraloi
     lines = [f"✅ Đã gửi câu trả lời cho câu hỏi #{row.id}."]
     if citizen is not None:
         await create_broadcast(

@@ -158,6 +158,8 @@ async def test_asked_answered_delivered_and_saved_as_an_alternate(app: App) -> N
     answered = await one(app, OTHER, text=UNKNOWN)  # another citizen: the bot answers now
     assert "hq:last" not in data(answered) and any(d.startswith("fb:") for d in data(answered))
 
+    inbox = await run(app, EDITOR, command="chuatraloi")  # answered in person: not listed
+    assert all(UNKNOWN not in r.text for r in inbox)
     mine = await one(app, CITIZEN, button="hq:list")
     assert "đã trả lời" in mine.text
     async with app.sessions() as s:
