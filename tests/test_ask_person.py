@@ -457,3 +457,35 @@ async def test_a_double_tap_on_send_makes_one_question(postgres_url: str) -> Non
     finally:
         await first.close()
         await second.close()
+
+
+async def test_migration_0008q_up_and_down(database_url: str) -> None:
+    """0008q creates staff_questions and drops it again (SQLite and PostgreSQL)."""
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import Connection
+
+    from bot.settings import async_database_url
+    from db.engine import _alembic_config, make_engine, upgrade
+
+    engine = make_engine(async_database_url(database_url))
+
+    def names(conn: Connection) -> set[str]:
+        return set(inspect(conn).get_table_names())
+
+    def down(conn: Connection) -> None:
+        command.downgrade(_alembic_config(conn), "0007")
+
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert "staff_questions" in await conn.run_sync(names)
+        async with engine.begin() as conn:
+            await conn.run_sync(down)
+        async with engine.connect() as conn:
+            assert "staff_questions" not in await conn.run_sync(names)
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert "staff_questions" in await conn.run_sync(names)
+    finally:
+        await engine.dispose()
