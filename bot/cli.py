@@ -380,7 +380,7 @@ def content_rollback(
 ) -> None:
     """Khôi phục một phiên bản cũ (tạo phiên bản mới có cùng nội dung)."""
     _utf8_stdio()
-    if not version_text.strip().isdigit():
+    if not version_text.strip().isdecimal():
         raise _fail(
             f"hoctap: '{version_text}' không phải số phiên bản; xem các số bằng "
             "'hoctap content versions', rồi gõ ví dụ: hoctap content rollback 3",

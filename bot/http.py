@@ -23,7 +23,7 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The request body, refusing more than ``limit`` bytes without reading it all."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isdecimal() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0

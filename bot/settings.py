@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     leader_check_seconds: float = Field(
         default=10.0, gt=0, le=50, validation_alias="HOCTAP_LEADER_CHECK_SECONDS"
     )
+    # Ask a person: open questions per citizen, how long a staff claim holds, and when an open
+    # question is overdue in the digest (working hours of the main library).
+    questions_open_max: int = Field(
+        default=3, ge=1, le=50, validation_alias="HOCTAP_QUESTIONS_OPEN_MAX"
+    )
+    question_claim_minutes: float = Field(
+        default=15, gt=0, validation_alias="HOCTAP_QUESTION_CLAIM_MINUTES"
+    )
+    question_overdue_hours: float = Field(
+        default=24, gt=0, validation_alias="HOCTAP_QUESTION_OVERDUE_HOURS"
+    )
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(
@@ -154,7 +165,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
-        if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
+        if value is not None and (":" not in value or not value.split(":", 1)[0].isdecimal()):
             raise ValueError("must look like 123456789:ABC… (from @BotFather)")
         return value or None
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.inbox import group_questions
+from db import questions as questions_db
 from db.models import QuestionLogRow
 from db.models_notify import BroadcastRow, DeliveryRow, SubscriptionRow
 
@@ -36,6 +37,7 @@ class Stats:
     by_commune: list[tuple[str, int]] = field(default_factory=list)
     all_subscribers: int = 0
     broadcasts: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)
+    to_staff: questions_db.Figures | None = None  # questions citizens sent to staff
 
     @property
     def total(self) -> int:
@@ -96,6 +98,7 @@ async def collect(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, days: i
     stats.by_commune = [(value, n) for kind, value, n in subs if kind == "commune"]
     stats.all_subscribers = sum(n for kind, _, n in subs if kind == "all")
 
+    stats.to_staff = await questions_db.figures(session, start)
     recent = (
         await session.scalars(select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(5))
     ).all()
@@ -116,6 +119,18 @@ async def collect(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, days: i
     return stats
 
 
+def duration(hours: float) -> str:
+    """'2 giờ', '1 giờ 30 phút', '45 phút', '3 ngày 2 giờ' (rounded to the minute)."""
+    minutes = round(hours * 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    parts = [f"{days} ngày"] if days else []
+    if minutes // 60:
+        parts.append(f"{minutes // 60} giờ")
+    if minutes % 60 or not parts:
+        parts.append(f"{minutes % 60} phút")
+    return " ".join(parts)
+
+
 def render_text(stats: Stats, *, pack_name: str) -> str:
     """The report as Vietnamese text (chat and terminal)."""
     asked = sum(stats.outcome.values())
@@ -132,6 +147,12 @@ def render_text(stats: Stats, *, pack_name: str) -> str:
     if stats.top:
         lines.append("Hỏi nhiều nhất:")
         lines += [f"  {n}× {text}" for text, n in stats.top[:5]]
+    if stats.to_staff is not None and stats.to_staff.sent:
+        figures = stats.to_staff
+        line = f"Hỏi cán bộ: {figures.sent} câu, đã trả lời {figures.answered}"
+        if figures.median_hours is not None:
+            line += f", thời gian trả lời trung vị {duration(figures.median_hours)}"
+        lines.append(line)
     lines.append(f"Người nhận mọi thông báo: {stats.all_subscribers}")
     if stats.by_topic:
         lines.append("Theo chủ đề: " + ", ".join(f"{v} {n}" for v, n in stats.by_topic[:8]))

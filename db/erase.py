@@ -16,7 +16,8 @@ import datetime as dt
 from sqlalchemy import Table, and_, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import models_notify, models_privacy, models_registrations, models_zalo
+from db import models_notify, models_privacy, models_questions, models_registrations, models_zalo
+from db import questions as questions_db
 from db.models import Base, UserRow
 from db.retention import erase_person_texts
 
@@ -38,6 +39,8 @@ LABELS = {
         "text_provenance": "liên kết giữa hỏi đáp và câu hỏi của bạn",
         "registrations": "đăng ký lớp học (họ tên, số điện thoại)",
         "demand_requests": "yêu cầu báo khi có lớp (chờ mở lớp)",
+        "staff_questions": "câu hỏi gửi cán bộ và câu trả lời",
+        "ask_messages": "tin nhắn về câu hỏi gửi cán bộ",
     },
     "en": {
         "subscriptions": "notice subscriptions",
@@ -54,10 +57,18 @@ LABELS = {
         "text_provenance": "links between the FAQ and your questions",
         "registrations": "class sign-ups (name, phone)",
         "demand_requests": "requests to be told when a class opens",
+        "staff_questions": "questions sent to staff and their answers",
+        "ask_messages": "messages about your questions to staff",
     },
 }
 # importing them puts their tables in the metadata
-REGISTERED = (models_notify, models_privacy, models_registrations, models_zalo)
+REGISTERED = (
+    models_notify,
+    models_privacy,
+    models_questions,
+    models_registrations,
+    models_zalo,
+)
 
 
 def _channel_family(table: Table, channel: str) -> bool:
@@ -75,6 +86,8 @@ async def erase_user(
     ``faq_alternates`` in the result means the live content changed (reload it after commit).
     """
     counts, _ = await erase_person_texts(session, user.id, now=now or dt.datetime.now(dt.UTC))
+    for name, n in (await questions_db.erase_person(session, user.id)).items():
+        counts[name] = counts.get(name, 0) + n
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in KEEP:
             continue

@@ -116,7 +116,9 @@ class BroadcastRow(Base):
 class DeliveryRow(Base):
     """One recipient of one broadcast.
 
-    ``status``: pending, sending (claimed until ``claimed_until``), sent, failed, skipped.
+    ``status``: pending, sending (claimed until ``claimed_until``), sent, failed, skipped, held
+    (a staff answer the channel would not carry now, e.g. outside Zalo OA's 7-day window: the
+    channel is asked again every minute, so it goes once the person writes again).
     """
 
     __tablename__ = "deliveries"

@@ -3,8 +3,10 @@
 A question a citizen types is logged (``question_log``) and may be copied: into the staff
 digest (a broadcast's text), into staff dialogs (the inbox list, a new answer in progress),
 into older audit details, and into the content as an FAQ phrasing staff adopted from the inbox
-(recorded in ``text_provenance``). :func:`erase_person_texts` removes the person's texts from
-all of them; :func:`purge_expired` deletes or de-links everything older than the retention.
+(recorded in ``text_provenance``). A question sent to staff (``staff_questions``) is kept
+until answered, then for the retention period, with the outbox messages quoting it
+(:mod:`db.questions`). :func:`erase_person_texts` removes the person's texts from all of them;
+:func:`purge_expired` deletes or de-links everything older than the retention.
 Functions take a session and never commit.
 """
 
@@ -20,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import one_line
 from db import content as content_db
+from db import questions as questions_db
 from db.models import AuditRow, DialogRow, FaqAlternateRow, QuestionLogRow
 from db.models_notify import BroadcastRow
 from db.models_privacy import TextProvenanceRow, text_hash
+from db.models_questions import StaffQuestionRow
 
 REMOVED = "[đã xóa]"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -66,6 +70,13 @@ async def person_texts(session: AsyncSession, user_pk: int) -> set[str]:
         select(QuestionLogRow.text).where(QuestionLogRow.user_pk == user_pk)
     )
     texts = {t.strip() for t in rows if t and t.strip()}
+    sent = await session.execute(
+        select(StaffQuestionRow.text, StaffQuestionRow.additions).where(
+            StaffQuestionRow.user_pk == user_pk
+        )
+    )
+    for question, additions in sent:  # what they sent to staff, and the lines they added
+        texts |= {t.strip() for t in [question, *(additions or [])] if t and t.strip()}
     return texts | {one_line(t) for t in texts}  # as typed, and as staff were shown them
 
 
@@ -190,6 +201,8 @@ async def purge_expired(session: AsyncSession, cutoff: dt.datetime) -> dict[str,
         counts[name] = counts.get(name, 0) + int(getattr(result, "rowcount", 0) or 0)
 
     await run("question_log", delete(QuestionLogRow).where(QuestionLogRow.at < cutoff))
+    for name, n in (await questions_db.purge_finished(session, cutoff)).items():
+        counts[name] = counts.get(name, 0) + n  # answered, closed or withdrawn long ago
     await run(
         "broadcasts",
         delete(BroadcastRow).where(

@@ -34,7 +34,7 @@ def check_key(key: str) -> tuple[str, str]:
             "ví dụ telegram:123456"
         )
     numeric = channel == "telegram"
-    if not USER_ID.fullmatch(user_id) or (numeric and not user_id.isdigit()):
+    if not USER_ID.fullmatch(user_id) or (numeric and not user_id.isdecimal()):
         kind = "một dãy số" if numeric else "chữ và số, không dấu cách"
         raise ValueError(
             f"“{user_id}” không phải mã người dùng {channel} hợp lệ (phải là {kind}); "

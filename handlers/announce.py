@@ -147,7 +147,7 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
 async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
     """``st:an:…`` buttons (the caller has checked the role)."""
     action = args[0] if args else ""
-    if action == "cancel" and len(args) > 1 and args[1].isdigit():
+    if action == "cancel" and len(args) > 1 and args[1].isdecimal():
         return await _cancel(ctx, int(args[1]))
     data = await _state(ctx)
     if data is None:
@@ -156,7 +156,7 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
     communes = list(data.get("communes", []))  # type: ignore[call-overload]
     if action == "a":
         data.update(topics=[], communes=[])
-    elif action in ("t", "c") and len(args) > 1 and args[1].isdigit():
+    elif action in ("t", "c") and len(args) > 1 and args[1].isdecimal():
         pool = [t.id for t in ctx.pack.topics] if action == "t" else _communes(ctx)
         chosen = topics if action == "t" else communes
         index = int(args[1])

@@ -63,7 +63,12 @@ def answer_reply(ctx: Ctx, answer: Answer) -> Reply:
     if answer.kind == "faq" and answer.ids:
         rows.append(feedback_row(ctx, answer.ids[0]))
         return Reply(answer.text, buttons=tuple(rows), feedback_for=f"faq:{answer.ids[0]}")
-    if answer.kind in ("fallback", "greeting", "help"):
+    if answer.kind == "fallback":  # not understood: a person can answer it
+        ask = (Button(ctx.t("ask_this"), "hq:last"),)
+        return Reply(answer.text, buttons=(*rows, ask, *main_buttons(ctx, ask=False)))
+    if answer.kind == "clarify":  # if none of the choices is it, a person can answer it
+        rows.append((Button(ctx.t("ask_none_fit"), "hq:last"),))
+    if answer.kind in ("greeting", "help"):
         return Reply(answer.text, buttons=(*rows, *main_buttons(ctx)))
     return Reply(answer.text, buttons=tuple(rows))
 

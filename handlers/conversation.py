@@ -21,6 +21,7 @@ from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
 from handlers import (
     ask,
+    ask_person,
     demand,
     menu,
     my_registrations,
@@ -90,6 +91,7 @@ COMMANDS: dict[str, Handler] = {
     "location": _location_command,
     "quyenriengtu": privacy.notice,
     "xoadulieu": privacy.ask_erase,
+    "hoicanbo": ask_person.command,
 }
 
 
@@ -116,6 +118,8 @@ async def _button(ctx: Ctx) -> list[Reply]:
     if head == "st":
         replies = await staff.button(ctx, data)
         return replies if replies is not None else await menu.help_(ctx)
+    if head == "hq":
+        return await ask_person.button(ctx, rest)
     if head == "sr":
         replies = await staff_registrations.button(ctx, data)
         return replies if replies is not None else await menu.help_(ctx)
@@ -134,7 +138,7 @@ async def _button(ctx: Ctx) -> list[Reply]:
         if section == "van":
             return await menu.van(ctx, edit=True)
         if section == "faq":
-            return await menu.faq_list(ctx, int(page) if page.isdigit() else 0, edit=True)
+            return await menu.faq_list(ctx, int(page) if page.isdecimal() else 0, edit=True)
         if section == "notify":
             return await subscriptions.menu(ctx, edit=True)
         return await menu.main_menu(ctx, edit=True)
@@ -170,13 +174,15 @@ async def _text(ctx: Ctx) -> list[Reply]:
     if not text:
         return [Reply(ctx.t("empty"))]
     shown = ctx.incoming.shown_choices
-    if shown and text.rstrip(".").isdigit():
+    if shown and text.rstrip(".").isdecimal():
         # A number beyond the numbered choices shown (terminal, Zalo): say which to pick.
         return [Reply(ctx.t("choice_range", last=shown))]
     if ctx.role is not None:
         replies = await staff.dialog_text(ctx, text)
         if replies is not None:
             return replies
+    if ask_person.writing(ctx.user) is not None:  # a question to staff being written
+        return await ask_person.dialog_text(ctx, text) or []
     replies = await registration.dialog_text(ctx, text)
     if replies is not None:
         return replies

@@ -24,12 +24,16 @@ def day_label(day: dt.date, lang: str) -> str:
     return f"{DAY_NAMES.get(lang, DAY_NAMES['vi'])[day.weekday()]} {day:%d/%m}"
 
 
-def main_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
-    """The five entries of the main menu, two per row."""
+def main_buttons(ctx: Ctx, *, ask: bool = True) -> tuple[tuple[Button, ...], ...]:
+    """The entries of the main menu, two per row (``ask=False``: without "Hỏi cán bộ", when
+    the reply already offers to send its very question to staff)."""
+    last = [Button(ctx.t("menu_notify"), "m:notify")]
+    if ask:
+        last.append(Button(ctx.t("menu_ask"), "hq:menu"))
     return (
         (Button(ctx.t("menu_courses"), "m:courses"), Button(ctx.t("menu_hours"), "m:hours")),
         (Button(ctx.t("menu_van"), "m:van"), Button(ctx.t("menu_faq"), "m:faq")),
-        (Button(ctx.t("menu_notify"), "m:notify"),),
+        tuple(last),
     )
 
 

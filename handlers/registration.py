@@ -272,6 +272,6 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
         return await start(ctx, course)
     if head in ("rgy", "rgn"):
         return await consent(ctx, head == "rgy")
-    if head == "rgx" and rest.isdigit():
+    if head == "rgx" and rest.isdecimal():
         return await my_registrations.cancel(ctx, int(rest))
     return [Reply("Nút này không còn dùng được.")]

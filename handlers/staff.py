@@ -12,21 +12,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from openpyxl.utils.exceptions import IllegalCharacterError
-from rapidfuzz import fuzz, process
 
 from bot import stats
-from bot.inbox import group_questions
+from bot.inbox import faq_suggestions, group_questions
 from bot.messages import Attachment, Button, Reply, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
 from bot.pack.sources import read_bytes
 from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
-from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
 from db.retention import printable, record_provenance
-from handlers import announce
+from handlers import announce, questions
 from handlers.context import Ctx, slugify
 
 INBOX_DAYS = 30
@@ -60,6 +58,7 @@ async def staff_help(ctx: Ctx) -> list[Reply]:
         "• /xuat: tải nội dung hiện tại dạng Excel",
         "• /phienban: các phiên bản nội dung, khôi phục",
         "• /chuatraloi: câu hỏi bot chưa trả lời được",
+        "• /cauhoi: câu hỏi người dân gửi cán bộ, trả lời ngay trong chat",
         "• /thongke: thống kê 30 ngày, kèm biểu đồ; /dangky: người đăng ký các lớp, danh sách",
         "• /thongbaomoi: soạn và lên lịch một thông báo; /guitin: tiến độ gửi, hủy",
         "• /huybo: hủy thao tác đang dở",
@@ -241,22 +240,8 @@ async def inbox(ctx: Ctx) -> list[Reply]:
 
 
 def _faq_suggestions(ctx: Ctx, question: str) -> list[str]:
-    """Up to three FAQ ids the question most likely belongs to.
-
-    The engine's own picks come first (its answer or clarify list); the rest are the FAQs whose
-    question or alternates are closest in wording, so staff always have something to choose.
-    """
-    answer = ctx.live.engine.ask(question, ctx.now)
-    picks = [i for i in answer.ids if answer.kind in ("faq", "clarify") and ctx.pack.faq_entry(i)]
-    texts = [(f.id, t) for f in ctx.pack.faq for t in (f.question, *f.alternates)]
-    scored = process.extract(
-        fold(question), [fold(t) for _, t in texts], scorer=fuzz.token_set_ratio, limit=12
-    )
-    for _, _, index in scored:
-        faq_id = texts[index][0]
-        if faq_id not in picks:
-            picks.append(faq_id)
-    return picks[:3]
+    """Up to three FAQ ids the question most likely belongs to (:func:`faq_suggestions`)."""
+    return faq_suggestions(ctx.live.engine, ctx.pack, question, ctx.now)
 
 
 async def _inbox_group(ctx: Ctx, index: int) -> dict[str, object] | None:
@@ -316,9 +301,10 @@ async def _ignore(ctx: Ctx, index: int) -> list[Reply]:
 
 async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     """Typed text that continues a staff dialog, or None when there is none."""
-    replies = await announce.dialog_text(ctx, text)
-    if replies is not None:
-        return replies
+    for continues in (questions.dialog_text, announce.dialog_text):
+        replies = await continues(ctx, text)
+        if replies is not None:
+            return replies
     dialog = await staff_db.get_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ
     )
@@ -368,6 +354,7 @@ COMMANDS: dict[str, tuple[str, StaffHandler]] = {
     "phienban": ("editor", versions),
     "xuat": ("editor", export),
     "chuatraloi": ("editor", inbox),
+    "cauhoi": ("editor", questions.open_list),
     "thongke": ("editor", statistics),
     "thongbaomoi": ("editor", announce.start),
     "guitin": ("editor", announce.progress),
@@ -386,9 +373,11 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
         return None
     parts = data.split(":")[1:]
     action, args = parts[0] if parts else "", parts[1:]
-    numbers = [int(a) for a in args if a.isdigit()]
+    numbers = [int(a) for a in args if a.isdecimal()]
     if action == "an":
         return await announce.button(ctx, args)
+    if action == "q":
+        return await questions.button(ctx, args)
     if action == "ap":
         return await _apply_upload(ctx)
     if action == "cx":

@@ -131,7 +131,7 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
         if course is None:
             return [Reply("Lớp này không còn trong nội dung.")]
         return await (roster(ctx, course) if code in "lL" else spreadsheet(ctx, course))
-    if code in ("c", "cy") and value.isdigit():
+    if code in ("c", "cy") and value.isdecimal():
         return await cancel(ctx, int(value), confirmed=code == "cy")
     if code == "n":
         return [Reply("Đã thôi, không thay đổi gì.", edit=True)]

@@ -17,6 +17,8 @@ The rules, the same on every channel and in ``hoctap ask --conversation``:
   message, so "cái thứ hai" after it still means the list shown before), small talk ("cảm
   ơn", "xin chào") and help do not make the person start over.
 * ``/start`` clears it; ``/xoadulieu`` erases it with the user row.
+* One more key rides along: ``ask`` while the person types a question (or a line to add) for
+  staff (:mod:`handlers.ask_person`); the next answer's context replaces it, as intended.
 """
 
 from __future__ import annotations

@@ -291,7 +291,7 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
     if head == "rm":
         code, _, value = rest.partition(":")
         return await _remind(ctx, code, value)
-    if head == "rmx" and rest.isdigit():
+    if head == "rmx" and rest.isdecimal():
         row = await cancel_reminder(
             ctx.session, user_pk=ctx.user.id, reminder_id=int(rest), now=ctx.now,
             via=ctx.incoming.channel,

@@ -157,6 +157,97 @@ TEXTS: dict[str, dict[str, str]] = {
         "Bạn chờ khoảng một phút rồi hỏi tiếp nhé.",
         "en": "You are sending messages very fast. Please wait about a minute, then ask again.",
     },
+    "menu_ask": {"vi": "🙋 Hỏi cán bộ", "en": "🙋 Ask a person"},
+    "ask_this": {"vi": "🙋 Gửi câu hỏi này cho cán bộ", "en": "🙋 Send this question to staff"},
+    "ask_none_fit": {
+        "vi": "🙋 Không phải các mục trên: hỏi cán bộ",
+        "en": "🙋 None of these: ask a person",
+    },
+    "ask_type": {
+        "vi": "Bạn gõ câu hỏi muốn gửi cán bộ thư viện nhé (tối đa {limit} ký tự). "
+        "Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này.",
+        "en": "Type the question you want to send to the library staff (at most {limit} "
+        "characters). They will answer right here in this chat.",
+    },
+    "ask_confirm": {
+        "vi": "Gửi câu hỏi này cho cán bộ thư viện?\n“{text}”\n\n"
+        "🔒 Bot sẽ lưu câu hỏi này và cách trả lời lại bạn (cuộc trò chuyện này) cho tới khi "
+        "cán bộ trả lời, sau đó thêm {days} ngày rồi xóa. Bạn rút lại được bất cứ lúc nào; "
+        "/xoadulieu xóa hết.\n"
+        "🕘 Cán bộ trả lời trong giờ làm việc{hours}. Liên hệ: {contact}.",
+        "en": "Send this question to the library staff?\n“{text}”\n\n"
+        "🔒 The bot keeps this question and how to reach you (this chat) until staff answer, "
+        "then {days} more days before deleting it. You can withdraw it at any time; "
+        "/xoadulieu erases everything.\n"
+        "🕘 Staff answer during working hours{hours}. Contact: {contact}.",
+    },
+    "ask_send": {"vi": "✅ Gửi cho cán bộ", "en": "✅ Send to staff"},
+    "ask_cancel": {"vi": "✖️ Thôi", "en": "✖️ Never mind"},
+    "ask_cancelled": {
+        "vi": "Đã thôi, câu hỏi chưa được gửi.",
+        "en": "Cancelled: the question was not sent.",
+    },
+    "ask_sent": {
+        "vi": "✅ Đã gửi câu hỏi số {id} cho cán bộ. Câu trả lời sẽ đến trong cuộc trò chuyện "
+        "này, trong giờ làm việc. Bạn có thể bổ sung, xem hoặc rút lại câu hỏi bằng các nút "
+        "bên dưới hoặc lệnh /hoicanbo.",
+        "en": "✅ Question no. {id} was sent to staff. The answer will come in this chat, "
+        "during working hours. Add to it, see it or withdraw it with the buttons below or "
+        "/hoicanbo.",
+    },
+    "ask_too_many": {
+        "vi": "Bạn đang có {n} câu hỏi chờ cán bộ trả lời, đó là mức tối đa. Bạn chờ cán bộ "
+        "trả lời, hoặc rút lại một câu, rồi gửi câu mới nhé.",
+        "en": "You already have {n} questions waiting for staff, the most allowed. Wait for "
+        "an answer or withdraw one, then send a new one.",
+    },
+    "ask_too_long": {
+        "vi": "Câu hỏi dài quá ({n} ký tự). Bạn viết gọn lại trong {limit} ký tự giúp mình nhé.",
+        "en": "That is too long ({n} characters). Please keep it within {limit}.",
+    },
+    "ask_nothing": {
+        "vi": "Mình chưa thấy câu hỏi nào của bạn mà bot chưa trả lời được. Bạn gõ "
+        "/hoicanbo rồi câu hỏi nhé, ví dụ: /hoicanbo thư viện có cho thuê phòng họp không?",
+        "en": "There is no recent question the bot could not answer. Type /hoicanbo and your "
+        "question, e.g. /hoicanbo can I rent a meeting room?",
+    },
+    "ask_expired": {
+        "vi": "Câu hỏi đang soạn đã hết hạn. Bạn gõ /hoicanbo để gửi lại nhé.",
+        "en": "The question you were writing has expired. Type /hoicanbo to start again.",
+    },
+    "ask_add": {"vi": "➕ Bổ sung", "en": "➕ Add a line"},
+    "ask_withdraw": {"vi": "↩️ Rút lại", "en": "↩️ Withdraw"},
+    "ask_mine": {"vi": "📋 Câu hỏi của tôi", "en": "📋 My questions"},
+    "ask_new": {"vi": "🙋 Hỏi câu mới", "en": "🙋 Ask a new one"},
+    "ask_add_type": {
+        "vi": "Bạn gõ điều muốn bổ sung cho câu hỏi số {id} nhé.",
+        "en": "Type what you want to add to question no. {id}.",
+    },
+    "ask_added": {
+        "vi": "Đã bổ sung vào câu hỏi số {id}; cán bộ sẽ thấy cả hai.",
+        "en": "Added to question no. {id}; staff will see both.",
+    },
+    "ask_add_full": {
+        "vi": "Câu hỏi số {id} đã có đủ {n} lần bổ sung. Nếu cần, bạn gửi một câu hỏi mới nhé.",
+        "en": "Question no. {id} already has {n} additions. Send a new question if needed.",
+    },
+    "ask_not_open": {
+        "vi": "Câu hỏi số {id} không còn chờ trả lời nữa (đã được trả lời, đóng hoặc rút lại).",
+        "en": "Question no. {id} is no longer waiting (answered, closed or withdrawn).",
+    },
+    "ask_withdrawn": {
+        "vi": "Đã rút lại câu hỏi số {id}. Cán bộ sẽ không trả lời câu này nữa.",
+        "en": "Question no. {id} was withdrawn. Staff will not answer it.",
+    },
+    "ask_list_none": {
+        "vi": "Bạn chưa gửi câu hỏi nào cho cán bộ.",
+        "en": "You have not sent any question to staff.",
+    },
+    "ask_list": {"vi": "Câu hỏi bạn đã gửi cán bộ:", "en": "Your questions to staff:"},
+    "ask_state_open": {"vi": "đang chờ cán bộ trả lời", "en": "waiting for staff"},
+    "ask_state_answered": {"vi": "đã trả lời", "en": "answered"},
+    "ask_state_closed": {"vi": "đã đóng", "en": "closed"},
+    "ask_state_withdrawn": {"vi": "đã rút lại", "en": "withdrawn"},
 }
 
 

@@ -59,9 +59,9 @@ async def test_privacy_notice_names_the_law_and_misses_no_word(app: App) -> None
 async def test_a_number_beyond_the_terminal_menu_gets_the_range(app: App) -> None:
     [menu] = await dispatch(Incoming("terminal", "local", "local", command="start"), app)
     choices = menu.flat_buttons
-    assert len(choices) == 5
+    assert len(choices) == 6
     [reply] = await dispatch(terminal.parse("9", choices), app)
-    assert reply.text == "Bạn chọn từ 1 đến 5 nhé."
+    assert reply.text == "Bạn chọn từ 1 đến 6 nhé."
     [picked] = await dispatch(terminal.parse("2", choices), app)
     assert picked.text != reply.text
 
@@ -78,7 +78,7 @@ async def test_a_number_beyond_the_zalo_choices_gets_the_range(app: App) -> None
         )
     base = {"channel": "zalo_bot", "user_id": "z1", "chat_id": "z1"}
     [reply] = await dispatch(await to_incoming_text(app.sessions, base, "9"), app)
-    assert reply.text == "Bạn chọn từ 1 đến 5 nhé."
+    assert reply.text == "Bạn chọn từ 1 đến 6 nhé."
 
 
 def cut_at_a_word(label: str, whole: str) -> bool:

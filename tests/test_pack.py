@@ -375,3 +375,12 @@ def test_publish_time_with_an_offset_becomes_pack_local(pack_copy: Path) -> None
     pack, problems = load_pack(pack_copy)
     assert problems == [] and pack is not None
     assert pack.announcements[0].publish_at == dt.datetime(2026, 11, 25, 8, 0)
+
+
+def test_year_zero_names_what_was_typed(pack_copy: Path) -> None:
+    """Python's own 'year 0 is out of range' named nothing; the line names the value."""
+    path = pack_copy / "courses.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("start_date: 2026-12-", "start_date: 0000-01-01 #", 1), "utf-8")
+    lines = _lines(pack_copy)
+    assert any("'0000-01-01' không có năm 0" in line for line in lines), lines

@@ -24,6 +24,8 @@ from bot.pack.xlsx import write_workbook
 from bot.settings import load_settings
 from db import staff as staff_db
 from db.models import AuditRow, ContentVersion
+from db.models_notify import BroadcastRow
+from db.models_questions import StaffQuestionRow
 from handlers import dispatch
 from tests.conftest import DEV_PACK
 
@@ -208,6 +210,7 @@ STAFF_COMMANDS = [
     "thongke",
     "huybo",
     "dangky",
+    "cauhoi",
 ]
 STAFF_BUTTONS = [
     "st:ap",
@@ -218,6 +221,10 @@ STAFF_BUTTONS = [
     "st:ign:0",
     "sr:l:nuoi-ca-ao",
 ]
+# questions citizens sent to staff (handlers/questions.py): claim, send, cancel, close, reasons,
+# save as an alternate or a new FAQ
+STAFF_BUTTONS += ["st:q:a:1", "st:q:s:1", "st:q:x:1", "st:q:c:1", "st:q:r:1:0", "st:q:r:1:t"]
+STAFF_BUTTONS += ["st:q:f:1:0", "st:q:n:1"]
 
 
 @pytest.mark.parametrize("name", STAFF_COMMANDS)
@@ -233,10 +240,20 @@ async def test_citizen_cannot_use_staff_commands(app: App, name: str) -> None:
 async def test_citizen_forged_buttons_do_nothing(app: App, data: str) -> None:
     # An editor has a pending upload and an inbox: a citizen replaying their buttons gets help.
     await one(app, upload(EDITOR, "moi.xlsx", workbook(lambda wb: wb["Hỏi đáp"].cell(2, 4, "X."))))
+    # another citizen's question #1 waits for staff, an editor has begun answering it
+    await one(app, cmd("c9", "hoicanbo", "thư", "viện", "có", "cho", "mượn", "loa", "không"))
+    await one(app, press("c9", "hq:ok"))
+    await one(app, press(EDITOR, "st:q:a:1"))
+    await one(app, text(EDITOR, "Có ạ."))
     helped = await one(app, cmd(CITIZEN, "help"))
     reply = await one(app, press(CITIZEN, data))
     assert reply.text == helped.text
     assert await versions(app) == 1
+    async with app.sessions() as s:
+        row = await s.get(StaffQuestionRow, 1)
+        answers = await s.scalar(select(func.count()).where(BroadcastRow.kind == "answer"))
+    assert row is not None and row.status == "open" and row.claimed_by == f"terminal:{EDITOR}"
+    assert answers == 0
 
 
 async def test_citizen_upload_is_refused_and_changes_nothing(app: App) -> None:

@@ -103,3 +103,10 @@ def test_the_van_asked_which_place_it_goes_to(place: str) -> None:
 def test_new_classes_next_week() -> None:
     answer = engine_for(str(DEV_PACK)).ask("tuần sau có lớp nào mới khai giảng không", NOW)
     assert answer.kind in ("courses", "course")
+
+
+@pytest.mark.parametrize("text", ["¹:H", "con 8¹ tuổi", "² giờ chiều", "lớp ³ giờ", "٣ giờ"])
+def test_digits_of_other_scripts_never_crash(text: str) -> None:
+    """'¹' is a digit to str.isdigit() but not to int(): numbers are read with isdecimal()."""
+    answer = engine_for(str(DEV_PACK)).ask(text, NOW)
+    assert answer.kind

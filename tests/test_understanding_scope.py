@@ -152,3 +152,19 @@ def test_decide_answers_clarifies_or_falls_back_on_the_models_probability() -> N
     assert lone.action == "fallback"
     weak = decide([Candidate("faq", "faq:a", 0.45)], model)
     assert weak.action == "fallback"
+
+
+def test_a_terse_question_two_items_match_alike_is_a_choice() -> None:
+    """'mượn' alone matches the card, the loan period and the van nearly alike: ask which."""
+    from bot.understanding.decide import Candidate, decide
+    from bot.understanding.model import Model
+
+    model = Model({"evidence": 10.0}, -5.0, answer=0.6, clarify=0.5)
+    terse = {"words": 1.0}
+    close = [Candidate("faq", "faq:a", 0.62, terse), Candidate("faq", "faq:b", 0.60, terse)]
+    assert decide(close, model).action == "clarify"
+    clear = [Candidate("faq", "faq:a", 0.70, terse), Candidate("faq", "faq:b", 0.60, terse)]
+    assert decide(clear, model).action == "answer"
+    longer = {"words": 5.0}  # more words: the model's own judgement
+    said = [Candidate("faq", "faq:a", 0.62, longer), Candidate("faq", "faq:b", 0.60, longer)]
+    assert decide(said, model).action == "answer"

@@ -45,7 +45,7 @@ class TelegramSender:
         try:
             for text, markup in reply_parts(reply):
                 await self.bot.send_message(
-                    int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                    int(chat_id) if chat_id.lstrip("-").isdecimal() else chat_id,
                     text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,

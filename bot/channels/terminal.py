@@ -52,7 +52,7 @@ def parse(line: str, choices: list[Button]) -> Incoming:
     A number beyond the choices shown keeps their count, so the reply can say which to pick.
     """
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
+    if text.isdecimal() and 1 <= int(text) <= len(choices):
         return Incoming("terminal", USER, USER, button=choices[int(text) - 1].data)
     if text.startswith("/") and len(text) > 1:
         name, *args = text[1:].split()

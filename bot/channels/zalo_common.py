@@ -163,7 +163,7 @@ async def to_incoming_text(
     A number beyond the stored choices keeps their count, so the reply can say which to pick.
     """
     stripped = text.strip().rstrip(".")
-    if stripped.isdigit() and 0 < len(stripped) <= 3:
+    if stripped.isdecimal() and 0 < len(stripped) <= 3:
         async with sessions() as session:
             data = await lookup_choice(
                 session, channel=base["channel"], user_id=base["chat_id"], number=int(stripped)

@@ -19,6 +19,8 @@ from bot import stats
 from bot.app import App
 from bot.inbox import group_questions
 from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
+from bot.workhours import main_library, working_hours
+from db import questions as questions_db
 from db import registrations
 from db import staff as staff_db
 from db.models import StaffRow, UserRow
@@ -80,7 +82,25 @@ async def digest_text(session: AsyncSession, app: App, day: dt.date) -> str:
     if fresh:
         lines.append(f"Câu hỏi chưa trả lời mới ({len(fresh)} nhóm), xử lý bằng /chuatraloi:")
         lines += [f"• {g.text} ({g.count})" for g in fresh[:5]]
+    lines += await overdue_lines(session, app)
     return "\n".join(lines)
+
+
+async def overdue_lines(session: AsyncSession, app: App) -> list[str]:
+    """Questions sent to staff and open longer than ``HOCTAP_QUESTION_OVERDUE_HOURS`` working
+    hours (the main library's): their numbers only, never the citizen's words."""
+    limit = app.settings.question_overdue_hours
+    library = main_library(app.live.pack) if app.live is not None else None
+    now = app.now()
+    late = [
+        (row.id, working_hours(library, row.asked_at, now, app.tz))
+        for row in await questions_db.open_questions(session, limit=500)
+    ]
+    late = [(n, hours) for n, hours in late if hours > limit]
+    if not late:
+        return []
+    shown = ", ".join(f"#{n} ({hours:.0f} giờ)" for n, hours in late[:10])
+    return [f"Câu hỏi gửi cán bộ chờ quá {limit:g} giờ làm việc: {len(late)} ({shown}); /cauhoi"]
 
 
 async def make_digest(app: App, at: dt.time) -> bool:

@@ -28,6 +28,8 @@ from bot.delivery import Outcome, Sender
 from bot.messages import Button, Reply
 from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import mark_unreachable
+from db import questions as questions_db
+from db import staff as staff_db
 from db.models_notify import BroadcastRow, DeliveryRow
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,38 @@ async def existing_sources(session: AsyncSession, prefix: str) -> set[str]:
     return set(rows)
 
 
+# A staff answer the channel will not carry now (Zalo OA: the person has not written for 7
+# days) is ``held``, not skipped: the channel is asked again every HOLD_RECHECK, which costs
+# nothing per incoming message, and it goes as soon as the person writes again.
+HOLD_KINDS = frozenset({"answer"})
+HOLD_RECHECK = dt.timedelta(minutes=1)
+CHANNEL_NAMES = {"zalo_oa": "Zalo OA", "zalo_bot": "Zalo Bot", "telegram": "Telegram"}
+
+
+async def _tell_staff_held(
+    session: AsyncSession, item: Claimed, reason: str | None, now: dt.datetime
+) -> None:
+    """Tell the staff member who answered that the answer waits for the person (once)."""
+    question = await questions_db.held(session, item.broadcast_id, now)
+    if question is None or not question.answered_by:
+        return
+    staff = await questions_db.recipient_of(session, question.answered_by)
+    if staff is None:
+        return
+    why = (
+        "người hỏi đã không nhắn gì cho Zalo OA hơn 7 ngày, nên Zalo chưa cho gửi"
+        if item.channel == "zalo_oa"
+        else f"{CHANNEL_NAMES.get(item.channel, item.channel)} chưa cho gửi lúc này"
+    )
+    log.info("answer to question %s held: %s", question.id, reason)
+    await create_broadcast(
+        session, source=questions_db.source(question.id, "held"), kind="staff_question",
+        text=f"⏳ Câu trả lời cho câu hỏi #{question.id} chưa đến được người hỏi: {why}. "
+        "Câu trả lời được giữ lại và sẽ tự gửi ngay khi người hỏi nhắn lại.",
+        recipients=[staff], due_at=now, now=now,
+    )  # fmt: skip
+
+
 class RateLimiter:
     """A global pace (evenly spaced slots), one message per chat per interval, and pauses.
 
@@ -196,6 +230,8 @@ class Claimed:
     chat_id: str
     attempts: int
     reply: Reply
+    kind: str = ""
+    broadcast_id: int = 0
 
 
 class Outbox:
@@ -221,7 +257,8 @@ class Outbox:
                 .where(
                     DeliveryRow.channel.in_(list(self.senders)),
                     or_(
-                        (DeliveryRow.status == "pending") & (DeliveryRow.next_attempt_at <= now),
+                        DeliveryRow.status.in_(("pending", "held"))
+                        & (DeliveryRow.next_attempt_at <= now),
                         (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
                     ),
                 )
@@ -238,7 +275,7 @@ class Outbox:
                 .where(
                     DeliveryRow.id.in_(ids),
                     or_(
-                        DeliveryRow.status == "pending",
+                        DeliveryRow.status.in_(("pending", "held")),
                         (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
                     ),
                 )
@@ -266,6 +303,8 @@ class Outbox:
                         delivery.chat_id,
                         delivery.attempts,
                         reply,
+                        broadcast.kind,
+                        broadcast.id,
                     )
                 )
             return out
@@ -308,6 +347,12 @@ class Outbox:
                     .execution_options(synchronize_session=False)
                 )
                 stats.sent += len(sent)
+                for item, outcome in results:  # a staff answer reached its person: audited
+                    if outcome.status == "sent" and item.kind in HOLD_KINDS:
+                        detail = {"broadcast": item.broadcast_id}
+                        await staff_db.audit(
+                            session, "system", "question.delivered", detail, now=now
+                        )
             for item, outcome in results:
                 values: dict[str, object] = {"claimed_until": None, "claim_token": None}
                 if outcome.status == "sent":
@@ -348,6 +393,13 @@ class Outbox:
                             )
                             .values(status="skipped", error="user unreachable")
                         )
+                elif outcome.status == "skipped" and item.kind in HOLD_KINDS:
+                    values.update(
+                        status="held", error=outcome.reason or "held",
+                        next_attempt_at=now + HOLD_RECHECK,
+                    )  # fmt: skip
+                    stats.skipped += 1
+                    await _tell_staff_held(session, item, outcome.reason, now)
                 elif outcome.status == "skipped":
                     values.update(status="skipped", error=outcome.reason or "skipped")
                     stats.skipped += 1
@@ -386,7 +438,7 @@ class Outbox:
         async with self.app.sessions.begin() as session:
             open_ids = (
                 select(DeliveryRow.broadcast_id)
-                .where(DeliveryRow.status.in_(("pending", "sending")))
+                .where(DeliveryRow.status.in_(("pending", "sending", "held")))
                 .distinct()
             )
             await session.execute(

@@ -217,17 +217,17 @@ def field_words(path: list[str]) -> str:
     head, rest = path[0], path[1:]
     if head == "hours" and rest:
         day = DAY_WORDS.get(rest[0], f"'{rest[0]}'")
-        if len(rest) > 1 and rest[1].isdigit():
+        if len(rest) > 1 and rest[1].isdecimal():
             return f"khoảng giờ thứ {int(rest[1]) + 1} trong giờ mở cửa {day} (hours: {rest[0]})"
         return f"giờ mở cửa {day} (hours: {rest[0]})"
-    if head == "closures" and rest and rest[0].isdigit():
+    if head == "closures" and rest and rest[0].isdecimal():
         number = int(rest[0]) + 1
         if len(rest) > 1:
             return f"{word(rest[1])} của đợt nghỉ thứ {number} (closures)"
         return f"đợt nghỉ thứ {number} (closures)"
-    if head == "weekdays" and rest and rest[0].isdigit():
+    if head == "weekdays" and rest and rest[0].isdecimal():
         return f"ngày thứ {int(rest[0]) + 1} trong danh sách thứ học (weekdays)"
-    if rest and rest[0].isdigit():
+    if rest and rest[0].isdecimal():
         inner = f" → {field_words(rest[1:])}" if len(rest) > 1 else ""
         return f"mục thứ {int(rest[0]) + 1} trong {word(head)}{inner}"
     if rest:
@@ -241,7 +241,7 @@ def _day_hint(typed: Any) -> str:
         return ""
     text = unicodedata.normalize("NFC", typed).lower().replace(" ", "").replace(".", "")
     for prefix in ("thứ", "thu", "th", "t"):
-        if text.startswith(prefix) and text[len(prefix) :].isdigit():
+        if text.startswith(prefix) and text[len(prefix) :].isdecimal():
             number = int(text[len(prefix) :])
             if 2 <= number <= 7:
                 day = ("mon", "tue", "wed", "thu", "fri", "sat")[number - 2]
@@ -306,7 +306,7 @@ def _translate(
     is_key = "[key]" in loc
     loc = [p for p in loc if p not in {"str", "int", "date", "list[str]", "[key]"}]
     loc = ["from" if p == "from_" else p for p in loc]
-    last = next((p for p in reversed(loc) if not p.isdigit()), "")
+    last = next((p for p in reversed(loc) if not p.isdecimal()), "")
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")
@@ -393,7 +393,7 @@ def _int_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
     """YAML 1.1 reads ``19:00`` as 1140 (base 60) and ``0204 …`` as octal: keep them as typed."""
     text = str(node.value)
     digits = text.lstrip("+-")
-    if ":" in text or (len(digits) > 1 and digits.startswith("0") and digits[1:2].isdigit()):
+    if ":" in text or (len(digits) > 1 and digits.startswith("0") and digits[1:2].isdecimal()):
         return text
     return loader.construct_yaml_int(node)
 

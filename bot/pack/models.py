@@ -75,6 +75,10 @@ DATETIME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(:\d
 
 def _real_date(year: int, month: int, day: int, typed: str, example_time: str = "") -> dt.date:
     """The date, or a Vietnamese reason why ``typed`` is not one, with a good example."""
+    if year < 1:
+        raise ValueError(
+            f"'{typed}' không có năm {year}; viết năm đủ 4 chữ số, ví dụ 2026-12-01{example_time}"
+        )
     if not 1 <= month <= 12:
         raise ValueError(
             f"'{typed}' không có tháng {month} (tháng chỉ từ 01 đến 12); "

@@ -670,7 +670,7 @@ def _locate(
     elif head == "hours" and len(parts) > 1:
         header = f"hours_{parts[1]}"
     elif head == "closures":
-        index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
+        index = int(parts[1]) if len(parts) > 1 and parts[1].isdecimal() else -1
         row = closure_rows.get((problem.item, index))
         kind = "closures"
         header = parts[2] if len(parts) > 2 else None

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field, replace
 from bot.understanding.model import Model, featurize, shipped
 
 MAX_SUGGESTIONS = 3
+# A question of at most TERSE words ('mượn', 'thẻ thư viện') that two items match within TIE
+# of each other has nothing more to tell them apart: the person chooses.
+TERSE = 2
+TIE = 0.05
 # The choices offered are the items with at least this share of the leader's evidence.
 SUGGEST_SHARE = 0.85
 
@@ -69,7 +73,9 @@ def decide(candidates: list[Candidate], model: Model | None = None) -> Decision:
     if not distinct or distinct[0].p < model.clarify:
         return Decision("fallback", None)
     best = distinct[0]
-    if best.p >= model.answer:
+    runner = distinct[1].score if len(distinct) > 1 else 0.0
+    terse = best.features.get("words", TERSE + 1) <= TERSE
+    if best.p >= model.answer and not (terse and best.score - runner < TIE):
         return Decision("answer", best)
     floor = best.score * SUGGEST_SHARE
     picks = tuple(c for c in distinct if c.score >= floor and c.ref)[:MAX_SUGGESTIONS]

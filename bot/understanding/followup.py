@@ -82,7 +82,7 @@ def ordinal(folded: str, count: int) -> tuple[int, tuple[int, int]] | None:
     word, end, digit = m.group(1), m.group(2), m.group(3)
     if end:
         k = count - 1 if end.startswith("cuoi") else 0
-    elif digit or (word and word.isdigit()):
+    elif digit or (word and word.isdecimal()):
         k = int(digit or word) - 1
     else:
         k = _ORDINAL_WORDS.get(word or "", -1)

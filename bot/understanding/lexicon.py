@@ -186,7 +186,7 @@ def with_ages(tokens: list[Token]) -> list[Token]:
     out: list[Token] = []
     for i, t in enumerate(tokens):
         out.append(t)
-        if t.fold == "tuoi" and i > 0 and tokens[i - 1].fold.isdigit():
+        if t.fold == "tuoi" and i > 0 and tokens[i - 1].fold.isdecimal():
             age = int(tokens[i - 1].fold)
             if age <= CHILD_AGE:
                 out.extend(_CHILD)

@@ -107,11 +107,11 @@ def _strip(phrase: Phrase) -> Phrase:
 def _clock_time(folds: Sequence[str], part: str | None) -> tuple[dt.time | None, frozenset[int]]:
     """'12 giờ', '4 giờ 30', '4h chiều' -> a time of day and the positions that said it."""
     for i in range(len(folds) - 1):
-        if folds[i].isdigit() and folds[i + 1] == "gio" and int(folds[i]) <= 24:
+        if folds[i].isdecimal() and folds[i + 1] == "gio" and int(folds[i]) <= 24:
             hour = int(folds[i]) % 24
             minute = 0
             used = {i, i + 1}
-            if i + 2 < len(folds) and folds[i + 2].isdigit() and int(folds[i + 2]) < 60:
+            if i + 2 < len(folds) and folds[i + 2].isdecimal() and int(folds[i + 2]) < 60:
                 minute = int(folds[i + 2])
                 used.add(i + 2)
             if part in ("chieu", "toi") and hour < 12:
@@ -148,7 +148,7 @@ class Reading(EngineBase):
                 not t.marked
                 and not is_stop(t)
                 and t.fold not in self.known
-                and not t.fold.isdigit()
+                and not t.fold.isdecimal()
             ):
                 better = self.index.correct(t.fold) or self._swap(tokens, len(fixed))
                 if better is not None:

@@ -169,7 +169,7 @@ class Scoring(EngineBase):
             return False
         word = q.folds[before]
         return not (
-            word.isdigit()
+            word.isdecimal()
             or word in self.library_words
             or word in self.item_words.get(hit.ref, ())
         )
@@ -182,7 +182,7 @@ class Scoring(EngineBase):
         if after >= len(q.folds) or after not in q.content or after in explained:
             return frozenset()
         word = q.folds[after]
-        if word.isdigit() or word in self.library_words or word in self.all_library_words:
+        if word.isdecimal() or word in self.library_words or word in self.all_library_words:
             return frozenset()
         return frozenset((after,))
 

@@ -58,6 +58,7 @@ class Asked:
             "price": float(self.price),
             "dated": float(q.when is not None and not q.when.now),
             "long": float(len(q.content) >= LONG_WORDS),
+            "words": float(len(q.content)),  # read by decide(), not a feature of the model
         }
         self.when_ask = q.find(cues.WHEN_ASK)
         # 'giờ' of 'bây giờ', and 'giờ' before a verb ('giờ tính sao', 'giờ phải làm gì',

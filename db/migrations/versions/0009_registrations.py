@@ -2,7 +2,7 @@
 the courses' optional registration_closes date; users.signup_at (a sign-up in progress)
 
 Revision ID: 0009r
-Revises: 0007
+Revises: 0008q
 Create Date: 2026-12-03 15:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009r"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008q"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
