@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     leader_check_seconds: float = Field(
         default=10.0, gt=0, le=50, validation_alias="HOCTAP_LEADER_CHECK_SECONDS"
     )
+    # The durable intake (bot.intake): updates handled at once per instance, how long a claimed
+    # update is leased before another instance (or this one, restarted) may take it, and how
+    # often an idle instance looks for updates stored by the others.
+    intake_workers: int = Field(default=32, ge=1, le=256, validation_alias="HOCTAP_INTAKE_WORKERS")
+    intake_lease_seconds: float = Field(
+        default=60.0, ge=1, validation_alias="HOCTAP_INTAKE_LEASE_SECONDS"
+    )
+    intake_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, validation_alias="HOCTAP_INTAKE_POLL_SECONDS"
+    )
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(

@@ -21,7 +21,7 @@ from db.users import flood_state, record_feedback, touch_user
 from handlers import ask, menu, places, privacy, staff, state, subscriptions
 from handlers.context import Ctx, resolve
 from handlers.texts import t
-from handlers.types import Button, Incoming, Reply
+from handlers.types import DURABLE, Button, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,8 @@ def not_private(incoming: Incoming) -> list[Reply]:
 async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
     """Answer one incoming message; never raises (an error gets an apology).
 
-    A database that is briefly unavailable is retried a few times before apologising.
+    A database that is briefly unavailable is retried a few times before apologising; an
+    update handled from the durable intake (``DURABLE``) raises instead, to be handled again.
     Only private chats are conversations (:func:`not_private`).
     """
     started = time.perf_counter()
@@ -215,6 +216,10 @@ async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
                     raise
                 log.warning("database unavailable (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(DB_RETRY_DELAY * (attempt + 1))
+    except (OperationalError, DBAPIError, OSError):
+        if DURABLE.get():
+            raise  # stored in the intake: it is handled again once the database is back
+        log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
     except Exception:
         log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
     finally:

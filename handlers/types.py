@@ -8,8 +8,14 @@ limits). Nothing under ``handlers/`` imports a platform library.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
+
+# Set while an update is handled from the durable intake (bot.intake): a database failure
+# then raises, so the stored update is handled again later, instead of being answered with an
+# apology and lost.
+DURABLE: ContextVar[bool] = ContextVar("durable", default=False)
 
 ChannelName = Literal["telegram", "zalo_oa", "zalo_bot", "terminal"]
 ChatType = Literal["private", "group", "channel"]  # group: any many-person chat

@@ -31,6 +31,7 @@ from bot.channels.zalo_oa import (
 if TYPE_CHECKING:
     from bot.app import App
     from bot.delivery import Sender
+    from bot.intake import Intake
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,13 +149,19 @@ class ZaloRuntime:
 
 
 async def start_zalo(
-    app: App, settings: Settings, *, webhook: bool, **options: Any
+    app: App, settings: Settings, *, webhook: bool, intake: Intake | None = None, **options: Any
 ) -> ZaloRuntime:
     """Start every configured Zalo surface; long-poll the bot unless ``webhook``.
 
+    With ``intake`` every update is stored before it is acknowledged and handled from there.
     ``options`` (tests): ``oa={...}`` / ``bot={...}`` keyword arguments for the channels.
     """
     channels = channels_for(app, settings, **options)
+    if intake is not None:
+        if channels.oa is not None:
+            channels.oa.use_intake(intake)
+        if channels.bot is not None:
+            channels.bot.use_intake(intake)
     senders: dict[str, Sender] = {}
     if channels.oa is not None:
         await channels.oa.client.tokens.bootstrap(

@@ -2,11 +2,11 @@
 
 from alembic import context
 
-from db import models_notify, models_privacy, models_zalo
+from db import models_intake, models_notify, models_privacy, models_zalo
 from db.models import Base
 
 # importing them adds their tables to Base.metadata
-REGISTERED = (models_notify, models_privacy, models_zalo)
+REGISTERED = (models_intake, models_notify, models_privacy, models_zalo)
 
 config = context.config
 connection = config.attributes.get("connection")
