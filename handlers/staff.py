@@ -25,7 +25,7 @@ from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
 from db.retention import printable, record_provenance
-from handlers import announce
+from handlers import announce, upload_apply
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
 
@@ -175,26 +175,6 @@ async def upload(ctx: Ctx) -> list[Reply]:
     text = "\n".join(lines)
     buttons = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
     return [Reply(text, buttons=buttons)]
-
-
-async def _apply_upload(ctx: Ctx) -> list[Reply]:
-    dialog = await staff_db.get_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD
-    )
-    if dialog is None or dialog.blob is None:
-        return [Reply("Không còn tệp nào chờ áp dụng.", edit=True)]
-    name = str(dialog.data.get("file_name", "upload"))
-    try:
-        pack, problems = read_bytes(name, dialog.blob)
-    except UploadError as exc:
-        pack, problems = None, [str(exc)]
-    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD)
-    if pack is None:
-        return [Reply("Tệp không còn hợp lệ: " + "; ".join(problems[:5]), edit=True)]
-    version = await _apply(ctx, pack, source=name, note=f"Tải lên {name}")
-    if version is None:
-        return [Reply("Không có gì thay đổi.", edit=True)]
-    return [Reply(f"✅ Đã áp dụng: phiên bản {version} đang được dùng.", edit=True)]
 
 
 async def _rollback(ctx: Ctx, version: int) -> list[Reply]:
@@ -390,7 +370,7 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
     if action == "an":
         return await announce.button(ctx, args)
     if action == "ap":
-        return await _apply_upload(ctx)
+        return await upload_apply.apply_upload(ctx)
     if action == "cx":
         await staff_db.drop_dialogs(
             ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD
