@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import App
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
-from handlers import ask, menu, places, privacy, staff, state, subscriptions
+from handlers import ask, menu, places, privacy, staff, state, subscriptions, uploads
 from handlers.context import Ctx, resolve
 from handlers.texts import t
 from handlers.types import DURABLE, Button, Incoming, Reply
@@ -208,6 +208,8 @@ async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
     if not incoming.private:
         return not_private(incoming)
     try:
+        if incoming.document is not None:
+            incoming = await uploads.read_ahead(incoming, app)  # off the loop, no transaction
         for attempt in range(DB_RETRIES):
             try:
                 return await _dispatch(incoming, app)

@@ -19,13 +19,12 @@ from bot.inbox import group_questions, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
-from bot.pack.sources import read_bytes
 from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from bot.understanding.normalize import fold
 from db import content as content_db
 from db import staff as staff_db
 from db.retention import printable, record_provenance
-from handlers import announce, upload_apply
+from handlers import announce, upload_apply, upload_preview, uploads
 from handlers.context import Ctx, slugify
 from handlers.types import Attachment, Button, Reply
 
@@ -147,8 +146,7 @@ async def upload(ctx: Ctx) -> list[Reply]:
     if doc.size is not None and doc.size > MAX_UPLOAD_BYTES:
         return [Reply("Tệp quá lớn (tối đa 5 MB). Không có gì thay đổi.")]
     try:
-        data = await doc.fetch()
-        pack, problems = read_bytes(doc.file_name, data)
+        _, pack, problems = await uploads.read_document(doc)
     except UploadError as exc:
         return [Reply(f"Không đọc được tệp {doc.file_name}: {exc}. Không có gì thay đổi.")]
     if pack is None:
@@ -165,16 +163,10 @@ async def upload(ctx: Ctx) -> list[Reply]:
         ]
     await staff_db.put_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD,
-        {"file_name": doc.file_name, "base": ctx.live.version}, now=ctx.now, blob=data,
-    )  # fmt: skip
-    lines = [f"Tệp {doc.file_name} hợp lệ. Sẽ thay đổi:", *diff.lines()]
-    warnings = consistency.check(pack)
-    if warnings:
-        lines.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được):")
-        lines += [f"- {w.item}: {w.message}" for w in warnings[:MAX_ERRORS_SHOWN]]
-    text = "\n".join(lines)
-    buttons = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
-    return [Reply(text, buttons=buttons)]
+        {"file_name": doc.file_name, "base": ctx.live.version, "format": "pack-json"},
+        now=ctx.now, blob=pack.model_dump_json().encode(),
+    )  # fmt: skip  # the pack as read, so applying it never reads the file again
+    return [upload_preview.preview(doc.file_name, diff, consistency.check(pack))]
 
 
 async def _rollback(ctx: Ctx, version: int) -> list[Reply]:

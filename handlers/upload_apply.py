@@ -8,10 +8,13 @@ change now, and asked to confirm again (the preview is re-based on the live vers
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.pack.diff import diff_packs
-from bot.pack.sources import read_bytes
+from bot.pack.models import Pack
+from bot.pack.offload import read_upload
 from bot.pack.xlsx import UploadError
 from db import content as content_db
 from db import staff as staff_db
@@ -34,10 +37,7 @@ async def apply_upload(ctx: Ctx) -> list[Reply]:
     name = str(dialog.data.get("file_name", "upload"))
     raw_base = dialog.data.get("base")
     base = int(raw_base) if isinstance(raw_base, int) else None
-    try:
-        pack, problems = read_bytes(name, dialog.blob)
-    except UploadError as exc:
-        pack, problems = None, [str(exc)]
+    pack, problems = await _pack_of(name, dialog.data, dialog.blob)
     if pack is None:
         await staff_db.drop_dialogs(ctx.session, channel, user_id, UPLOAD)
         return [Reply("Tệp không còn hợp lệ: " + "; ".join(problems[:5]), edit=True)]
@@ -61,7 +61,7 @@ async def apply_upload(ctx: Ctx) -> list[Reply]:
 
 
 async def _recheck(
-    ctx: Ctx, name: str, base: int | None, live: int | None, data: dict[str, object]
+    ctx: Ctx, name: str, base: int | None, live: int | None, data: dict[str, Any]
 ) -> list[Reply]:
     """Nothing applied: show what changed since the preview and the file's changes now."""
     channel, user_id = ctx.incoming.channel, ctx.incoming.user_id
@@ -70,7 +70,7 @@ async def _recheck(
         return [Reply("Chưa có nội dung nào đang dùng; không áp dụng được.", edit=True)]
     dialog = await staff_db.get_dialog(ctx.session, channel, user_id, UPLOAD)
     assert dialog is not None and dialog.blob is not None
-    pack, _ = read_bytes(name, dialog.blob)
+    pack, _ = await _pack_of(name, data, dialog.blob)
     assert pack is not None  # read just before
     newer = list(
         await ctx.session.scalars(
@@ -107,6 +107,16 @@ async def _recheck(
         blob=dialog.blob,
     )  # fmt: skip
     return [Reply("\n".join(lines), buttons=APPLY_BUTTONS)]
+
+
+async def _pack_of(name: str, data: dict[str, Any], blob: bytes) -> tuple[Pack | None, list[str]]:
+    """The pending upload's pack: stored as read at preview time (older dialogs: the file)."""
+    try:
+        if data.get("format") == "pack-json":
+            return Pack.model_validate_json(blob), []
+        return await read_upload(name, blob)
+    except (UploadError, ValueError) as exc:
+        return None, [str(exc)]
 
 
 def _capped(lines: list[str]) -> list[str]:

@@ -1,0 +1,45 @@
+"""The preview of an upload, as one message: counts per kind, the first changes, and — when it
+does not fit — the full list of changes as an attached text file. Áp dụng / Hủy on that one
+message (a 19,000-row sheet once made a preview of 36 messages, Áp dụng on the last)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.pack.consistency import Warning as ConsistencyWarning
+from bot.pack.diff import KIND_LABELS, PackDiff, summary_words
+from handlers.types import Attachment, Button, Reply
+
+MAX_PREVIEW_CHARS = 3000  # a preview longer than this is summarised, the rest attached
+FIRST_LINES = 15  # changes shown in the summary
+FIRST_WARNINGS = 5
+MAX_LINE = 200
+APPLY = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+
+
+def preview(name: str, diff: PackDiff, warnings: Sequence[ConsistencyWarning]) -> Reply:
+    """One reply with the buttons; the full list attached when it is long."""
+    full = [f"Tệp {name} hợp lệ. Sẽ thay đổi:", *diff.lines()]
+    if warnings:
+        full.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được):")
+        full += [f"- {w.item}: {w.message}" for w in warnings]
+    text = "\n".join(full)
+    if len(text) <= MAX_PREVIEW_CHARS:
+        return Reply(text, buttons=APPLY)
+    lines = [f"Tệp {name} hợp lệ. Tóm tắt thay đổi:"]
+    for kind, counts in diff.counts().items():
+        lines.append(f"• {KIND_LABELS.get(kind, kind)}: {summary_words(counts)}")
+    changes = diff.lines()
+    lines.append(f"Một số thay đổi đầu tiên ({min(FIRST_LINES, len(changes))}/{len(changes)}):")
+    lines += [_cut(line) for line in changes[:FIRST_LINES]]
+    if warnings:
+        lines.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được), ví dụ:")
+        lines += [_cut(f"- {w.item}: {w.message}") for w in warnings[:FIRST_WARNINGS]]
+    file_name = "thay-doi.txt"
+    lines.append(f"Toàn bộ thay đổi có trong tệp đính kèm {file_name}.")
+    attachment = Attachment(file_name, text.encode("utf-8"), "document")
+    return Reply("\n".join(lines), buttons=APPLY, attachment=attachment)
