@@ -231,26 +231,44 @@ async def progress(ctx: Ctx) -> list[Reply]:
             f"chờ {c.get('pending', 0) + c.get('sending', 0)}, lỗi {c.get('failed', 0)}, "
             f"bỏ qua {c.get('skipped', 0)}"
         )
-        if b.status == "running" and b.source.startswith("staff:") and c.get("sent", 0) == 0:
+        if b.status == "running" and may_cancel(ctx.role, b):
             buttons.append((Button(f"Hủy đợt {b.id}", f"st:an:cancel:{b.id}"),))
     return [Reply("\n".join(lines), buttons=tuple(buttons))]
+
+
+def may_cancel(role: str | None, broadcast: BroadcastRow) -> bool:
+    """Staff announcements: any staff member; what the system sends (reminders, change
+    notices, the digest): admins only. Checked here, whatever button data arrives."""
+    if broadcast.source.startswith("staff:"):
+        return role in ("admin", "editor")
+    return role == "admin"
 
 
 async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
     broadcast = await ctx.session.get(BroadcastRow, broadcast_id)
     if broadcast is None or broadcast.status != "running":
         return [Reply("Đợt gửi này không còn hủy được.")]
+    if not may_cancel(ctx.role, broadcast):
+        return [
+            Reply("Đợt này do hệ thống gửi (nhắc lịch, báo thay đổi); chỉ quản trị viên hủy được.")
+        ]
+    before = (await counts(ctx.session, [broadcast_id]))[broadcast_id]
     result = await ctx.session.execute(
         update(DeliveryRow)
         .where(DeliveryRow.broadcast_id == broadcast_id, DeliveryRow.status == "pending")
         .values(status="skipped", error="cán bộ đã hủy")
-    )
-    broadcast.status = "cancelled"
+    )  # pending includes what a 429 or an error put back in the queue
+    broadcast.status = "cancelled"  # the outbox claims nothing more of it, nor requeues
     broadcast.reason = f"hủy bởi {ctx.incoming.user_key}"
     broadcast.finished_at = ctx.now
     await staff_db.audit(
         ctx.session, ctx.incoming.user_key, "announcement.cancel", {"broadcast": broadcast_id},
         now=ctx.now,
     )  # fmt: skip
-    cancelled = int(getattr(result, "rowcount", 0) or 0)
-    return [Reply(f"Đã hủy đợt {broadcast_id}: {cancelled} tin chưa gửi sẽ không gửi nữa.")]
+    stopped = int(getattr(result, "rowcount", 0) or 0)
+    lines = [f"Đã hủy đợt {broadcast_id}: {stopped} tin chưa gửi sẽ không gửi nữa."]
+    if before.get("sending"):
+        lines.append(f"{before['sending']} tin đang được gửi đúng lúc này nên có thể vẫn đến.")
+    if before.get("sent"):
+        lines.append(f"{before['sent']} tin đã gửi trước đó.")
+    return [Reply(" ".join(lines))]

@@ -208,6 +208,7 @@ class Outbox:
         self.limiter = RateLimiter(config.rate_per_s, config.per_chat_interval_s)
         self._replies: dict[int, Reply] = {}
         self.stopping = False  # set when this process stops leading: claim no more batches
+        self._tokens: set[str] = set()  # claims of this process (released on stop)
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
@@ -216,9 +217,11 @@ class Outbox:
         now = self.app.now()
         token = uuid.uuid4().hex
         async with self.app.sessions.begin() as session:
+            running = select(BroadcastRow.id).where(BroadcastRow.status == "running")
             due = (
                 select(DeliveryRow.id)
                 .where(
+                    DeliveryRow.broadcast_id.in_(running),  # a cancelled one sends nothing more
                     DeliveryRow.channel.in_(list(self.senders)),
                     or_(
                         (DeliveryRow.status == "pending") & (DeliveryRow.next_attempt_at <= now),
@@ -233,6 +236,7 @@ class Outbox:
             if not ids:
                 return []
             lease = now + dt.timedelta(seconds=self.config.lease_seconds)
+            self._tokens.add(token)
             await session.execute(
                 update(DeliveryRow)
                 .where(
@@ -357,6 +361,36 @@ class Outbox:
                 await session.execute(
                     update(DeliveryRow).where(DeliveryRow.id == item.id).values(**values)
                 )
+            # A broadcast cancelled while this batch was out: what it requeued is not sent.
+            cancelled = select(BroadcastRow.id).where(BroadcastRow.status == "cancelled")
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_([item.id for item, _ in results]),
+                    DeliveryRow.status == "pending",
+                    DeliveryRow.broadcast_id.in_(cancelled),
+                )
+                .values(status="skipped", error="cán bộ đã hủy")
+                .execution_options(synchronize_session=False)
+            )
+
+    async def release(self) -> int:
+        """Give back what this process claimed and did not record (a stop): ``pending`` again
+        at once, so that the next leader need not wait for the lease to run out."""
+        if not self._tokens:
+            return 0
+        async with self.app.sessions.begin() as session:
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.claim_token.in_(list(self._tokens)),
+                    DeliveryRow.status == "sending",
+                )
+                .values(status="pending", claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+        self._tokens.clear()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()

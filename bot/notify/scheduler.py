@@ -38,6 +38,7 @@ from handlers.context import button
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE = 10.0  # seconds a running job may take to finish its batch at shutdown
 VERSION_KEY = "content_version"
 
 
@@ -330,9 +331,12 @@ class Notifier:
             self.scheduler.pause()
         await asyncio.sleep(0)
         if self._jobs:
-            _, late = await asyncio.wait(set(self._jobs), timeout=5)
+            _, late = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
             if late:
-                log.warning("a notification job was still running at shutdown")
+                log.warning("a notification job was still running at shutdown: cancelled")
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -341,6 +345,13 @@ class Notifier:
             self._tick_lock.release()
         except TimeoutError:
             log.warning("a notification tick was still running at shutdown")
+        try:  # rows claimed and not recorded: pending again now, not after the lease
+            released = await self.outbox.release()
+        except Exception as exc:
+            log.warning("could not release claimed deliveries (%s)", type(exc).__name__)
+        else:
+            if released:
+                log.warning("released %s claimed deliveries at shutdown", released)
 
 
 async def start_notifications(
