@@ -209,6 +209,11 @@ class Outbox:
         self._replies: dict[int, Reply] = {}
         self.stopping = False  # set when this process stops leading: claim no more batches
         self._tokens: set[str] = set()  # claims of this process (released on stop)
+        # The content version a drain started from: if another one goes live meanwhile, the
+        # drain stops before its next batch, so the notifier can first cancel the reminders of
+        # removed items (instead of sending them all, then their cancellations).
+        self.watch_version: int | None = None
+        self.version_changed = False
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
@@ -397,6 +402,11 @@ class Outbox:
         while (deadline is None or loop.time() < deadline) and not self.stopping:
             if self.config.in_quiet(self.app.now()):
                 return  # quiet hours: deliveries wait until they end
+            if self.watch_version is not None:
+                live = await self.app.refresh()
+                if live is not None and live.version != self.watch_version:
+                    self.version_changed = True
+                    return
             batch = await self.claim(self.config.batch_size)
             if not batch:
                 return

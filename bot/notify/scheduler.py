@@ -38,6 +38,7 @@ from handlers.context import button
 
 log = logging.getLogger(__name__)
 
+VERSION_ROUNDS = 5  # content versions a tick follows mid-drain before leaving it to the next
 STOP_GRACE = 10.0  # seconds a running job may take to finish its batch at shutdown
 VERSION_KEY = "content_version"
 
@@ -78,13 +79,19 @@ class Notifier:
     async def tick(self) -> DrainStats:
         """One pass: content changes, due items into broadcasts, then drain the outbox."""
         async with self._tick_lock:
-            live = await self.app.refresh(force=True)
-            if live is not None:
-                await self.check_version(live)
-                await self.make_due(live)
-            await self.close_past_reminders()
-            self.last = await self.outbox.drain()
-            return self.last
+            stats = DrainStats()
+            for _ in range(VERSION_ROUNDS):
+                live = await self.app.refresh(force=True)
+                if live is not None:
+                    await self.check_version(live)  # removed items: their reminders stop
+                    await self.make_due(live)
+                await self.close_past_reminders()
+                self.outbox.watch_version = live.version if live is not None else None
+                self.outbox.version_changed = False
+                self.last = stats = await self.outbox.drain()
+                if not self.outbox.version_changed:
+                    break  # else content changed mid-drain: check it, then go on
+            return stats
 
     async def check_version(self, live: Live) -> None:
         """Run change notices once per new content version (persisted in ``notify_state``)."""
