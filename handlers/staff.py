@@ -166,7 +166,8 @@ async def upload(ctx: Ctx) -> list[Reply]:
         {"file_name": doc.file_name, "base": ctx.live.version, "format": "pack-json"},
         now=ctx.now, blob=pack.model_dump_json().encode(),
     )  # fmt: skip  # the pack as read, so applying it never reads the file again
-    return [upload_preview.preview(doc.file_name, diff, consistency.check(pack))]
+    notes = await upload_preview.reused_announcements(ctx.session, diff)
+    return [upload_preview.preview(doc.file_name, diff, consistency.check(pack), notes)]
 
 
 async def _rollback(ctx: Ctx, version: int) -> list[Reply]:

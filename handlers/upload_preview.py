@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.notify.outbox import existing_sources
 from bot.pack.consistency import Warning as ConsistencyWarning
 from bot.pack.diff import KIND_LABELS, PackDiff, summary_words
 from handlers.types import Attachment, Button, Reply
@@ -21,16 +24,37 @@ def _cut(line: str) -> str:
     return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
 
 
-def preview(name: str, diff: PackDiff, warnings: Sequence[ConsistencyWarning]) -> Reply:
-    """One reply with the buttons; the full list attached when it is long."""
-    full = [f"Tệp {name} hợp lệ. Sẽ thay đổi:", *diff.lines()]
+async def reused_announcements(session: AsyncSession, diff: PackDiff) -> list[str]:
+    """A warning for each new or edited announcement whose id was sent before: its source is
+    taken, so it would never be sent (silently, until now)."""
+    kind = diff.kinds.get("announcements")
+    if not kind:
+        return []
+    sent = await existing_sources(session, "pack:")
+    return [
+        f"⚠️ Thông báo «{item}» dùng lại mã của một thông báo đã gửi trước đây nên sẽ KHÔNG "
+        "được gửi. Muốn gửi, hãy đặt cho nó một mã (id) mới."
+        for item in (*kind.added, *kind.changed)
+        if f"pack:{item}" in sent
+    ]
+
+
+def preview(
+    name: str,
+    diff: PackDiff,
+    warnings: Sequence[ConsistencyWarning],
+    notes: Sequence[str] = (),
+) -> Reply:
+    """One reply with the buttons; the full list attached when it is long. ``notes`` (such
+    as a reused announcement id) are always shown in full."""
+    full = [f"Tệp {name} hợp lệ. Sẽ thay đổi:", *notes, *diff.lines()]
     if warnings:
         full.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được):")
         full += [f"- {w.item}: {w.message}" for w in warnings]
     text = "\n".join(full)
     if len(text) <= MAX_PREVIEW_CHARS:
         return Reply(text, buttons=APPLY)
-    lines = [f"Tệp {name} hợp lệ. Tóm tắt thay đổi:"]
+    lines = [f"Tệp {name} hợp lệ. Tóm tắt thay đổi:", *notes]
     for kind, counts in diff.counts().items():
         lines.append(f"• {KIND_LABELS.get(kind, kind)}: {summary_words(counts)}")
     changes = diff.lines()

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Recipient = tuple[int, str, str]  # (user_pk, channel, chat_id)
 ButtonRows = list[list[list[str]]]  # [[[label, data], ...], ...]
+URGENT = "urgent"  # the kind of a staff announcement sent even in quiet hours
 
 
 def buttons_json(rows: Sequence[Sequence[Button]]) -> ButtonRows:
@@ -215,14 +216,19 @@ class Outbox:
         self.watch_version: int | None = None
         self.version_changed = False
 
-    async def claim(self, limit: int) -> list[Claimed]:
-        """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
+    async def claim(self, limit: int, *, urgent_only: bool = False) -> list[Claimed]:
+        """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them.
+
+        ``urgent_only`` (quiet hours): only broadcasts staff sent as urgent (kind ``urgent``).
+        """
         if not self.senders:
             return []
         now = self.app.now()
         token = uuid.uuid4().hex
         async with self.app.sessions.begin() as session:
             running = select(BroadcastRow.id).where(BroadcastRow.status == "running")
+            if urgent_only:
+                running = running.where(BroadcastRow.kind == URGENT)
             due = (
                 select(DeliveryRow.id)
                 .where(
@@ -400,14 +406,13 @@ class Outbox:
     async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()
         while (deadline is None or loop.time() < deadline) and not self.stopping:
-            if self.config.in_quiet(self.app.now()):
-                return  # quiet hours: deliveries wait until they end
+            quiet = self.config.in_quiet(self.app.now())  # only urgent ones go out then
             if self.watch_version is not None:
                 live = await self.app.refresh()
                 if live is not None and live.version != self.watch_version:
                     self.version_changed = True
                     return
-            batch = await self.claim(self.config.batch_size)
+            batch = await self.claim(self.config.batch_size, urgent_only=quiet)
             if not batch:
                 return
             outcomes = await asyncio.gather(*(self._send_one(item) for item in batch))
