@@ -21,8 +21,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import intake as intake_db
+from db.engine import make_engine, make_sessions
 from db.intake import Claimed, Stored
 from db.models_intake import IntakeRow
 from handlers.types import DURABLE
@@ -37,6 +39,8 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 KEEP_KEYS = dt.timedelta(days=2)  # Telegram and Zalo redeliver within a day
 PURGE_EVERY = 3600.0  # seconds between purges of finished rows
 MAX_BACKOFF = 60.0  # seconds: a failed attempt waits 2, 4, 8… up to this
+STORE_FIRST = 0.2  # seconds claiming waits for updates being stored (a burst) to be stored
+STORE_POOL = 4  # connections (and as many again on demand) of the storing pool, PostgreSQL
 
 __all__ = ["Intake", "Stored"]
 
@@ -48,7 +52,7 @@ class Intake:
         self,
         app: App,
         *,
-        workers: int = 32,
+        workers: int = 8,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         max_attempts: int = 8,
@@ -66,6 +70,17 @@ class Intake:
         self._last_of_chat: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._stopping = False
+        self._storing = 0  # accepts under way: storing goes first (a burst is acknowledged
+        self._stored = asyncio.Event()  # quickly, then answered), for ``STORE_FIRST`` at most
+        self._stored.set()
+        # Storing has a small pool of its own: a webhook's 200 must not wait for a connection
+        # behind the workers answering (they may hold every connection of the main pool).
+        url = app.db.url.render_as_string(hide_password=False)
+        self._store_db: AsyncEngine | None = None
+        self._store_sessions = app.sessions
+        if app.db.dialect.name == "postgresql":
+            self._store_db = make_engine(url, pool_size=STORE_POOL, max_overflow=STORE_POOL)
+            self._store_sessions = make_sessions(self._store_db)
 
     def register(self, channel: str, handler: Handler) -> None:
         """Handle ``channel``'s stored updates with ``handler`` (it answers and sends)."""
@@ -73,8 +88,15 @@ class Intake:
 
     async def accept(self, items: Sequence[Stored]) -> int:
         """Store and commit the updates (duplicates ignored); raises if the database fails."""
-        async with self.app.sessions.begin() as session:
-            new = await intake_db.store(session, items, self.app.clock.now())
+        self._storing += 1
+        self._stored.clear()
+        try:
+            async with self._store_sessions.begin() as session:
+                new = await intake_db.store(session, items, self.app.clock.now())
+        finally:
+            self._storing -= 1
+            if not self._storing:
+                self._stored.set()
         self._wake.set()
         return new
 
@@ -108,6 +130,12 @@ class Intake:
                     )
             self._inflight.clear()
 
+    async def close(self) -> None:
+        """Stop, and close the storing pool."""
+        await self.stop()
+        if self._store_db is not None:
+            await self._store_db.dispose()
+
     def idle(self) -> bool:
         """Nothing in hand."""
         return not self._inflight
@@ -121,6 +149,8 @@ class Intake:
             free = self.workers - len(self._inflight)
             try:
                 if free > 0 and self.handlers:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stored.wait(), STORE_FIRST)
                     claimed = await self._claim(free)
                 if loop.time() - last_renew > self.lease.total_seconds() / 3:
                     await self._renew()

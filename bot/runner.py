@@ -147,7 +147,7 @@ async def run_bot(
             log.info("stopping")
     finally:
         stop.set()
-        await intake.stop()  # the updates in hand are answered (or given back)
+        await intake.close()  # the updates in hand are answered (or given back)
         if scheduler is not None:
             await scheduler
         if zalo is not None:

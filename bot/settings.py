@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # The durable intake (bot.intake): updates handled at once per instance, how long a claimed
     # update is leased before another instance (or this one, restarted) may take it, and how
     # often an idle instance looks for updates stored by the others.
-    intake_workers: int = Field(default=32, ge=1, le=256, validation_alias="HOCTAP_INTAKE_WORKERS")
+    intake_workers: int = Field(default=8, ge=1, le=256, validation_alias="HOCTAP_INTAKE_WORKERS")
     intake_lease_seconds: float = Field(
         default=60.0, ge=1, validation_alias="HOCTAP_INTAKE_LEASE_SECONDS"
     )
