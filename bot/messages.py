@@ -15,8 +15,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+# Set while an update is handled from the durable intake (bot.intake): a database failure
+# then raises, so the stored update is handled again later, instead of being answered with an
+# apology and lost.
+DURABLE: ContextVar[bool] = ContextVar("durable", default=False)
 
 ChannelName = Literal["telegram", "zalo_oa", "zalo_bot", "terminal"]
 ChatType = Literal["private", "group", "channel"]  # group: any many-person chat
@@ -31,6 +37,9 @@ class Document:
     mime_type: str | None
     size: int | None
     fetch: Callable[[], Awaitable[bytes]] = field(compare=False, repr=False)
+    # A staff upload read ahead, off the event loop and outside any transaction
+    # (handlers.uploads.read_ahead): (pack or None, problems) or the refusal's message.
+    read: tuple[Any, list[str]] | str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

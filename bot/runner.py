@@ -20,11 +20,13 @@ import uvicorn
 from telegram import Update
 
 from bot.app import App, build_app
+from bot.channels import telegram_intake
 from bot.channels.telegram import TelegramApp, build_telegram, start_telegram, stop_telegram
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
 from bot.delivery import Sender
 from bot.http import HeaderTimeoutH11
+from bot.intake import Intake
 from bot.leader import Leadership
 from bot.logs import install as install_redaction
 from bot.logs import protect
@@ -85,25 +87,41 @@ async def run_bot(
     telegram: TelegramApp | None = None
     zalo: ZaloRuntime | None = None
     scheduler: asyncio.Task[None] | None = None
+    intake = Intake(
+        app,
+        workers=settings.intake_workers,
+        lease_seconds=settings.intake_lease_seconds,
+        poll_seconds=settings.intake_poll_seconds,
+    )
     try:
         with _stop_on_signals(stop):
             senders: dict[str, Sender] = {}
             if settings.telegram_bot_token:
-                telegram = build_telegram(app, settings, dispatch=dispatch, webhook=webhook)
+                telegram = build_telegram(
+                    app, settings, dispatch=dispatch, webhook=True
+                )  # we poll ourselves
                 await start_telegram(telegram)
+                telegram_intake.register(intake, app, telegram, dispatch)
                 senders["telegram"] = TelegramSender(telegram.bot)
             if settings.zalo_bot_token or settings.zalo_oa_configured:
-                zalo = await start_zalo(app, settings, dispatch=dispatch, webhook=webhook)
+                zalo = await start_zalo(
+                    app, settings, dispatch=dispatch, webhook=webhook, intake=intake
+                )
                 senders.update(zalo.senders)
+            intake.start()  # updates left by a crash or an outage are answered first
             scheduler = asyncio.create_task(lead_scheduler(app, senders, stop, Leadership(app.db)))
             if webhook:
                 await _serve_webhooks(
-                    settings, app, telegram, zalo, host=host, port=port, stop=stop
+                    settings, app, telegram, zalo, intake, host=host, port=port, stop=stop
                 )
-            else:
-                await _poll(telegram, stop=stop)
+            elif telegram is not None:
+                log.info("telegram: long polling as @%s", telegram.bot.username)
+                await telegram_intake.poll(telegram, intake, stop)
+            await stop.wait()
+            log.info("stopping")
     finally:
         stop.set()
+        await intake.close()  # the updates in hand are answered (or given back)
         if scheduler is not None:
             await scheduler
         if zalo is not None:
@@ -113,21 +131,12 @@ async def run_bot(
         await app.close()
 
 
-async def _poll(telegram: TelegramApp | None, *, stop: asyncio.Event) -> None:
-    """Long polling: Telegram here; the Zalo Bot polls on its own task."""
-    if telegram is not None:
-        assert telegram.updater is not None
-        await telegram.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        log.info("telegram: long polling as @%s", telegram.bot.username)
-    await stop.wait()
-    log.info("stopping")
-
-
 async def _serve_webhooks(
     settings: Settings,
     app: App,
     telegram: TelegramApp | None,
     zalo: ZaloRuntime | None,
+    intake: Intake,
     *,
     host: str,
     port: int,
@@ -135,7 +144,9 @@ async def _serve_webhooks(
 ) -> None:
     """Register Telegram's webhook (with its secret) and serve the ASGI app until stopped."""
     extra = zalo_routes(app, settings, dispatch=dispatch) if zalo is not None else []
-    web = build_web(app, settings, telegram_application=telegram, extra_routes=extra)
+    web = build_web(
+        app, settings, telegram_application=telegram, extra_routes=extra, intake=intake
+    )
     config = uvicorn.Config(
         web, host=host, port=port, lifespan="off", log_level="info", http=HeaderTimeoutH11
     )  # slow or silent clients are dropped (bot.http.HEADER_TIMEOUT)

@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     question_overdue_hours: float = Field(
         default=24, gt=0, validation_alias="HOCTAP_QUESTION_OVERDUE_HOURS"
     )
+    # The durable intake (bot.intake): updates handled at once per instance, how long a claimed
+    # update is leased before another instance (or this one, restarted) may take it, and how
+    # often an idle instance looks for updates stored by the others.
+    intake_workers: int = Field(default=8, ge=1, le=256, validation_alias="HOCTAP_INTAKE_WORKERS")
+    intake_lease_seconds: float = Field(
+        default=60.0, ge=1, validation_alias="HOCTAP_INTAKE_LEASE_SECONDS"
+    )
+    intake_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, validation_alias="HOCTAP_INTAKE_POLL_SECONDS"
+    )
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(

@@ -1,7 +1,9 @@
 """The one ASGI app for webhooks: ``/telegram`` (secret-checked), ``/healthz``, later ``/zalo/*``.
 
-Endpoints only translate: check the secret, cap and parse the body, put the update on the
-channel's queue and answer 200 at once. Answering happens on the channel's own workers.
+Endpoints only translate: check the secret, cap and parse the body, store the update in the
+durable intake (:mod:`bot.intake`) and answer 200 once it is committed, or 503 when the database
+cannot take it, so that Telegram delivers it again. Answering happens on the intake's workers.
+Without an intake (some tests) the update goes on PTB's queue instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 
+from bot.channels import telegram_intake
 from bot.http import BodyTooLarge, read_body, secret_matches
 from bot.metrics import CONTENT_TYPE
 from db import content as content_db
@@ -24,6 +27,7 @@ from db import content as content_db
 if TYPE_CHECKING:
     from bot.app import App
     from bot.channels.telegram import TelegramApp
+    from bot.intake import Intake
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,11 +35,13 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def telegram_routes(application: TelegramApp, secret: str) -> list[BaseRoute]:
+def telegram_routes(
+    application: TelegramApp, secret: str, intake: Intake | None = None
+) -> list[BaseRoute]:
     """``POST /telegram``: the Bot API's webhook calls."""
 
     async def telegram_webhook(request: Request) -> Response:
-        """Check the secret, parse the update and queue it; 200 at once."""
+        """Check the secret, parse the update and store it; 200 once stored, else 503."""
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
             return Response(status_code=403)
         try:
@@ -50,7 +56,14 @@ def telegram_routes(application: TelegramApp, secret: str) -> list[BaseRoute]:
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("unreadable telegram update: %s", type(exc).__name__)
             return Response(status_code=400)
-        await application.update_queue.put(update)
+        if intake is None:
+            await application.update_queue.put(update)
+            return Response(status_code=200)
+        try:
+            await intake.accept([telegram_intake.stored(data, update)])
+        except Exception as exc:  # not stored: Telegram must deliver it again
+            log.warning("telegram update not stored (%s): 503", type(exc).__name__)
+            return Response(status_code=503)
         return Response(status_code=200)
 
     return [Route("/telegram", telegram_webhook, methods=["POST"])]
@@ -92,12 +105,13 @@ def build_web(
     *,
     telegram_application: TelegramApp | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    intake: Intake | None = None,
 ) -> Starlette:
     """The webhook server: one route list built from the channels that are configured."""
     routes: list[BaseRoute] = [health_route(app), metrics_route(app)]
     if telegram_application is not None:
         if not settings.webhook_secret:
             raise ValueError("HOCTAP_WEBHOOK_SECRET is required to serve the Telegram webhook")
-        routes += telegram_routes(telegram_application, settings.webhook_secret)
+        routes += telegram_routes(telegram_application, settings.webhook_secret, intake)
     routes += extra_routes  # /zalo/oa and /zalo/bot when Zalo is configured
     return Starlette(routes=routes)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pack.diff import PackDiff, diff_packs
@@ -278,12 +278,33 @@ async def current_pack(session: AsyncSession) -> tuple[int, Pack] | None:
     return (version, pack) if pack is not None else None
 
 
-async def _set_head(session: AsyncSession, version: int) -> None:
-    head = await session.get(ContentHead, 1)
-    if head is None:
-        session.add(ContentHead(id=1, version_id=version))
-    else:
-        head.version_id = version
+class StaleBase(Exception):
+    """The content moved on since the version a change was prepared against."""
+
+    def __init__(self, base: int | None, live: int | None) -> None:
+        super().__init__(f"base {base}, live {live}")
+        self.base = base
+        self.live = live
+
+
+async def _set_head(session: AsyncSession, version: int, expected: int | None) -> None:
+    """Point the head at ``version`` only if it still names ``expected`` (compare-and-swap:
+    of two changes prepared against one version, the second fails instead of reverting)."""
+    if expected is None:
+        head = await session.get(ContentHead, 1)
+        if head is None:
+            session.add(ContentHead(id=1, version_id=version))
+        else:
+            head.version_id = version
+        return
+    result = await session.execute(
+        update(ContentHead)
+        .where(ContentHead.id == 1, ContentHead.version_id == expected)
+        .values(version_id=version)
+    )  # the default synchronize_session keeps the session's ContentHead in step
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        live = await session.scalar(select(ContentHead.version_id).where(ContentHead.id == 1))
+        raise StaleBase(expected, live)
 
 
 async def apply_pack(
@@ -295,8 +316,20 @@ async def apply_pack(
     source: str = "",
     note: str = "",
     force: bool = False,
+    base: int | None = None,
 ) -> Applied:
-    """Store ``pack`` as a new live version (unless nothing changed and not ``force``)."""
+    """Store ``pack`` as a new live version (unless nothing changed and not ``force``).
+
+    ``base``: the version the change was prepared (previewed) against; if another version went
+    live since, :class:`StaleBase` is raised and nothing is stored.
+    """
+    # Lock the head first (PostgreSQL: a concurrent apply waits here and then sees the version
+    # the other one made live; SQLite: writers are serialised and a stale one fails and retries).
+    locked = await session.scalar(
+        select(ContentHead.version_id).where(ContentHead.id == 1).with_for_update()
+    )
+    if base is not None and locked != base:
+        raise StaleBase(base, locked)
     live = await current_pack(session)
     diff = diff_packs(live[1] if live else None, pack)
     if not diff and not force and live is not None:
@@ -307,7 +340,7 @@ async def apply_pack(
     session.add(version)
     await session.flush()
     session.add_all(_rows(pack, version.id))
-    await _set_head(session, version.id)
+    await _set_head(session, version.id, live[0] if live else None)
     session.add(
         AuditRow(
             at=now, actor=author, action="content.apply",

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 from sqlalchemy import select, update
 
 from bot.messages import Button, Reply
-from bot.notify.outbox import counts, create_broadcast
+from bot.notify.config import load_notify_settings
+from bot.notify.outbox import URGENT, counts, create_broadcast
 from bot.notify.subscriptions import audience_filter, subscribers
 from db import staff as staff_db
 from db.models_notify import BroadcastRow, DeliveryRow
@@ -83,15 +85,23 @@ async def _preview(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
     audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
     reach = len(await subscribers(ctx.session, audience))
     when = dt.datetime.fromisoformat(str(data["when"])).astimezone(ctx.app.tz)
+    quiet = load_notify_settings()
+    goes = quiet.out_of_quiet(max(when, ctx.now))
     intro = (
-        f"Xem trước: sẽ gửi lúc {when:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
+        f"Xem trước: sẽ gửi lúc {goes:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
         "Tin nhắn người dân nhận được:"
     )
     preview = Reply(_text(str(data["title"]), str(data["body"])))
-    confirm = Reply(
-        "Xác nhận gửi?",
-        buttons=((Button("✅ Lên lịch gửi", "st:an:go"), Button("✖️ Hủy", "st:an:x")),),
-    )
+    row = [Button("✅ Lên lịch gửi", "st:an:go")]
+    question = "Xác nhận gửi?"
+    if goes > max(when, ctx.now):  # in quiet hours: say so, and offer to send anyway
+        question = (
+            f"Lúc {when:%H:%M} đang trong giờ yên lặng ({quiet.quiet_start:%H:%M}–"
+            f"{quiet.quiet_end:%H:%M}), nên tin sẽ đi lúc {goes:%H:%M %d/%m}. "
+            "Nếu việc gấp, bấm “Gửi khẩn” để gửi ngay cả trong giờ yên lặng."
+        )
+        row.append(Button("🚨 Gửi khẩn", "st:an:urgent"))
+    confirm = Reply(question, buttons=(tuple(row), (Button("✖️ Hủy", "st:an:x"),)))
     return [Reply(intro), preview, confirm]
 
 
@@ -174,6 +184,8 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
         return await _preview(ctx, data)
     elif action == "go" and data.get("step") == "confirm":
         return await _schedule(ctx, data)
+    elif action == "urgent" and data.get("step") == "confirm":
+        return await _schedule(ctx, data, urgent=True)
     elif action == "x":
         await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
         return [Reply("Đã hủy thông báo.", edit=True)]
@@ -183,13 +195,16 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [_audience_reply(ctx, data)]
 
 
-async def _schedule(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
+async def _schedule(ctx: Ctx, data: dict[str, object], *, urgent: bool = False) -> list[Reply]:
     audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
     recipients = await subscribers(ctx.session, audience)
     when = dt.datetime.fromisoformat(str(data["when"]))
-    source = f"staff:{ctx.incoming.user_key}:{ctx.now.isoformat()}"
+    # unique per announcement (two in the same second are two); a second press of the button
+    # finds no dialog, so it cannot schedule twice
+    source = f"staff:{ctx.incoming.user_key}:{ctx.now.isoformat()}:{uuid.uuid4().hex[:8]}"
     broadcast_id = await create_broadcast(
-        ctx.session, source=source, kind="announcement", title=str(data["title"]),
+        ctx.session, source=source, kind=URGENT if urgent else "announcement",
+        title=str(data["title"]),
         text=_text(str(data["title"]), str(data["body"])), recipients=recipients,
         due_at=max(when, ctx.now), now=ctx.now,
     )  # fmt: skip
@@ -201,13 +216,19 @@ async def _schedule(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
         "due_at": str(data["when"]),
         "topics": data.get("topics"),
         "communes": data.get("communes"),
+        "urgent": urgent,
     }
     await staff_db.audit(
         ctx.session, ctx.incoming.user_key, "announcement.schedule", detail, now=ctx.now
     )
+    goes = (
+        max(when, ctx.now) if urgent else load_notify_settings().out_of_quiet(max(when, ctx.now))
+    )
     return [
         Reply(
-            f"✅ Đã lên lịch gửi tới {len(recipients)} người. Xem tiến độ hoặc hủy: /guitin",
+            f"✅ Đã lên lịch gửi tới {len(recipients)} người"
+            f"{' (khẩn)' if urgent else ''}, lúc {goes.astimezone(ctx.app.tz):%H:%M %d/%m}. "
+            "Xem tiến độ hoặc hủy: /guitin",
             edit=True,
         )
     ]
@@ -231,26 +252,44 @@ async def progress(ctx: Ctx) -> list[Reply]:
             f"chờ {c.get('pending', 0) + c.get('sending', 0)}, lỗi {c.get('failed', 0)}, "
             f"bỏ qua {c.get('skipped', 0)}"
         )
-        if b.status == "running" and b.source.startswith("staff:") and c.get("sent", 0) == 0:
+        if b.status == "running" and may_cancel(ctx.role, b):
             buttons.append((Button(f"Hủy đợt {b.id}", f"st:an:cancel:{b.id}"),))
     return [Reply("\n".join(lines), buttons=tuple(buttons))]
+
+
+def may_cancel(role: str | None, broadcast: BroadcastRow) -> bool:
+    """Staff announcements: any staff member; what the system sends (reminders, change
+    notices, the digest): admins only. Checked here, whatever button data arrives."""
+    if broadcast.source.startswith("staff:"):
+        return role in ("admin", "editor")
+    return role == "admin"
 
 
 async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
     broadcast = await ctx.session.get(BroadcastRow, broadcast_id)
     if broadcast is None or broadcast.status != "running":
         return [Reply("Đợt gửi này không còn hủy được.")]
+    if not may_cancel(ctx.role, broadcast):
+        return [
+            Reply("Đợt này do hệ thống gửi (nhắc lịch, báo thay đổi); chỉ quản trị viên hủy được.")
+        ]
+    before = (await counts(ctx.session, [broadcast_id]))[broadcast_id]
     result = await ctx.session.execute(
         update(DeliveryRow)
         .where(DeliveryRow.broadcast_id == broadcast_id, DeliveryRow.status == "pending")
         .values(status="skipped", error="cán bộ đã hủy")
-    )
-    broadcast.status = "cancelled"
+    )  # pending includes what a 429 or an error put back in the queue
+    broadcast.status = "cancelled"  # the outbox claims nothing more of it, nor requeues
     broadcast.reason = f"hủy bởi {ctx.incoming.user_key}"
     broadcast.finished_at = ctx.now
     await staff_db.audit(
         ctx.session, ctx.incoming.user_key, "announcement.cancel", {"broadcast": broadcast_id},
         now=ctx.now,
     )  # fmt: skip
-    cancelled = int(getattr(result, "rowcount", 0) or 0)
-    return [Reply(f"Đã hủy đợt {broadcast_id}: {cancelled} tin chưa gửi sẽ không gửi nữa.")]
+    stopped = int(getattr(result, "rowcount", 0) or 0)
+    lines = [f"Đã hủy đợt {broadcast_id}: {stopped} tin chưa gửi sẽ không gửi nữa."]
+    if before.get("sending"):
+        lines.append(f"{before['sending']} tin đang được gửi đúng lúc này nên có thể vẫn đến.")
+    if before.get("sent"):
+        lines.append(f"{before['sent']} tin đã gửi trước đó.")
+    return [Reply(" ".join(lines))]

@@ -11,8 +11,7 @@ draft waiting for its confirmation is a dialog of theirs (``ask``).
 
 from __future__ import annotations
 
-from bot.inbox import one_line
-from bot.messages import Button, Reply
+from bot.messages import Button, Reply, one_line
 from bot.notify.digest import digest_recipients
 from bot.notify.outbox import create_broadcast
 from bot.workhours import hours_text, main_library

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App
-from bot.messages import Button, Incoming, Reply
+from bot.messages import DURABLE, Button, Incoming, Reply
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
 from handlers import (
@@ -32,6 +32,7 @@ from handlers import (
     staff_registrations,
     state,
     subscriptions,
+    uploads,
 )
 from handlers.context import Ctx, resolve
 from handlers.texts import t
@@ -242,7 +243,8 @@ def not_private(incoming: Incoming) -> list[Reply]:
 async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
     """Answer one incoming message; never raises (an error gets an apology).
 
-    A database that is briefly unavailable is retried a few times before apologising.
+    A database that is briefly unavailable is retried a few times before apologising; an
+    update handled from the durable intake (``DURABLE``) raises instead, to be handled again.
     Only private chats are conversations (:func:`not_private`).
     """
     started = time.perf_counter()
@@ -250,6 +252,8 @@ async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
     if not incoming.private:
         return not_private(incoming)
     try:
+        if incoming.document is not None:
+            incoming = await uploads.read_ahead(incoming, app)  # off the loop, no transaction
         for attempt in range(DB_RETRIES):
             try:
                 return await _dispatch(incoming, app)
@@ -258,6 +262,10 @@ async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
                     raise
                 log.warning("database unavailable (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(DB_RETRY_DELAY * (attempt + 1))
+    except (OperationalError, DBAPIError, OSError):
+        if DURABLE.get():
+            raise  # stored in the intake: it is handled again once the database is back
+        log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
     except Exception:
         log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
     finally:

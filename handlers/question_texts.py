@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.inbox import one_line
-from bot.messages import Button
+from bot.messages import Button, one_line
 from bot.notify.outbox import buttons_json
 from bot.pack.models import Pack
 from db.models_questions import StaffQuestionRow

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.inbox import faq_suggestions, one_line
-from bot.messages import Button, Reply, short_label
+from bot.inbox import faq_suggestions
+from bot.messages import Button, Reply, one_line, short_label
 from bot.notify.outbox import create_broadcast
 from bot.pack.models import Faq, Pack
 from db import content as content_db

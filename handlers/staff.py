@@ -19,12 +19,11 @@ from bot.messages import Attachment, Button, Reply, one_line
 from bot.pack import consistency
 from bot.pack.diff import diff_packs
 from bot.pack.models import Faq, Pack
-from bot.pack.sources import read_bytes
 from bot.pack.xlsx import MAX_UPLOAD_BYTES, UploadError, write_workbook
 from db import content as content_db
 from db import staff as staff_db
 from db.retention import printable, record_provenance
-from handlers import announce, questions
+from handlers import announce, questions, upload_apply, upload_preview, uploads
 from handlers.context import Ctx, slugify
 
 INBOX_DAYS = 30
@@ -146,8 +145,7 @@ async def upload(ctx: Ctx) -> list[Reply]:
     if doc.size is not None and doc.size > MAX_UPLOAD_BYTES:
         return [Reply("Tệp quá lớn (tối đa 5 MB). Không có gì thay đổi.")]
     try:
-        data = await doc.fetch()
-        pack, problems = read_bytes(doc.file_name, data)
+        _, pack, problems = await uploads.read_document(doc)
     except UploadError as exc:
         return [Reply(f"Không đọc được tệp {doc.file_name}: {exc}. Không có gì thay đổi.")]
     if pack is None:
@@ -164,36 +162,11 @@ async def upload(ctx: Ctx) -> list[Reply]:
         ]
     await staff_db.put_dialog(
         ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD,
-        {"file_name": doc.file_name, "base": ctx.live.version}, now=ctx.now, blob=data,
-    )  # fmt: skip
-    lines = [f"Tệp {doc.file_name} hợp lệ. Sẽ thay đổi:", *diff.lines()]
-    warnings = consistency.check(pack)
-    if warnings:
-        lines.append(f"⚠️ {len(warnings)} cảnh báo (vẫn áp dụng được):")
-        lines += [f"- {w.item}: {w.message}" for w in warnings[:MAX_ERRORS_SHOWN]]
-    text = "\n".join(lines)
-    buttons = ((Button("✅ Áp dụng", "st:ap"), Button("✖️ Hủy", "st:cx")),)
-    return [Reply(text, buttons=buttons)]
-
-
-async def _apply_upload(ctx: Ctx) -> list[Reply]:
-    dialog = await staff_db.get_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD
-    )
-    if dialog is None or dialog.blob is None:
-        return [Reply("Không còn tệp nào chờ áp dụng.", edit=True)]
-    name = str(dialog.data.get("file_name", "upload"))
-    try:
-        pack, problems = read_bytes(name, dialog.blob)
-    except UploadError as exc:
-        pack, problems = None, [str(exc)]
-    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD)
-    if pack is None:
-        return [Reply("Tệp không còn hợp lệ: " + "; ".join(problems[:5]), edit=True)]
-    version = await _apply(ctx, pack, source=name, note=f"Tải lên {name}")
-    if version is None:
-        return [Reply("Không có gì thay đổi.", edit=True)]
-    return [Reply(f"✅ Đã áp dụng: phiên bản {version} đang được dùng.", edit=True)]
+        {"file_name": doc.file_name, "base": ctx.live.version, "format": "pack-json"},
+        now=ctx.now, blob=pack.model_dump_json().encode(),
+    )  # fmt: skip  # the pack as read, so applying it never reads the file again
+    notes = await upload_preview.reused_announcements(ctx.session, diff)
+    return [upload_preview.preview(doc.file_name, diff, consistency.check(pack), notes)]
 
 
 async def _rollback(ctx: Ctx, version: int) -> list[Reply]:
@@ -379,7 +352,7 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
     if action == "q":
         return await questions.button(ctx, args)
     if action == "ap":
-        return await _apply_upload(ctx)
+        return await upload_apply.apply_upload(ctx)
     if action == "cx":
         await staff_db.drop_dialogs(
             ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD

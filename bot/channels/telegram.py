@@ -292,7 +292,18 @@ class TelegramChannel:
         Most answers are ready in a few milliseconds, when a chat action would only cost a
         request; it is sent once the answer has taken ``TYPING_AFTER`` seconds.
         """
-        incoming = to_incoming(update, context.bot)
+        await self.answer_message(update, context.bot)
+
+    async def process(self, update: Update, bot: Bot) -> None:
+        """Answer one update of any kind (the durable intake's entry point)."""
+        if update.callback_query is not None:
+            await self.answer_callback(update, bot)
+        else:
+            await self.answer_message(update, bot)
+
+    async def answer_message(self, update: Update, bot: Bot) -> None:
+        """A message: dispatch, with "typing" for slow answers, and deliver the replies."""
+        incoming = to_incoming(update, bot)
         if incoming is None or update.effective_chat is None:
             return
         chat_id = update.effective_chat.id
@@ -301,7 +312,7 @@ class TelegramChannel:
         if incoming.text is not None:
             timer = asyncio.get_running_loop().call_later(
                 TYPING_AFTER,
-                lambda: typing.append(asyncio.create_task(self._typing(context.bot, chat_id))),
+                lambda: typing.append(asyncio.create_task(self._typing(bot, chat_id))),
             )
         try:
             replies = await self.dispatch(incoming, self.app)
@@ -310,16 +321,20 @@ class TelegramChannel:
                 timer.cancel()
         for task in typing:
             await task  # keep the order: the chat action reaches Telegram before the answer
-        await self._deliver(context.bot, chat_id, replies, pressed=None)
+        await self._deliver(bot, chat_id, replies, pressed=None)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: always answer the query (with the notice), then edit or send."""
+        await self.answer_callback(update, context.bot)
+
+    async def answer_callback(self, update: Update, bot: Bot) -> None:
+        """A button press: dispatch, answer the query, then edit or send."""
         query = update.callback_query
         if query is None:
             return
         replies: Sequence[Reply] = ()
         try:
-            incoming = to_incoming(update, context.bot)
+            incoming = to_incoming(update, bot)
             if incoming is not None:
                 replies = await self.dispatch(incoming, self.app)
         finally:
@@ -329,7 +344,7 @@ class TelegramChannel:
         if chat is None:
             return
         pressed = query.message if isinstance(query.message, Message) else None
-        await self._deliver(context.bot, chat.id, replies, pressed=pressed)
+        await self._deliver(bot, chat.id, replies, pressed=pressed)
 
     async def _typing(self, bot: Bot, chat_id: int) -> None:
         """sendChatAction; a failure here must not cost the answer."""

@@ -32,6 +32,7 @@ from bot.channels.zalo_oa import (
 if TYPE_CHECKING:
     from bot.app import App, Dispatch
     from bot.delivery import Sender
+    from bot.intake import Intake
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,13 +154,25 @@ class ZaloRuntime:
 
 
 async def start_zalo(
-    app: App, settings: Settings, *, dispatch: Dispatch, webhook: bool, **options: Any
+    app: App,
+    settings: Settings,
+    *,
+    dispatch: Dispatch,
+    webhook: bool,
+    intake: Intake | None = None,
+    **options: Any,
 ) -> ZaloRuntime:
     """Start every configured Zalo surface; long-poll the bot unless ``webhook``.
 
+    With ``intake`` every update is stored before it is acknowledged and handled from there.
     ``options`` (tests): ``oa={...}`` / ``bot={...}`` keyword arguments for the channels.
     """
     channels = channels_for(app, settings, dispatch=dispatch, **options)
+    if intake is not None:
+        if channels.oa is not None:
+            channels.oa.use_intake(intake)
+        if channels.bot is not None:
+            channels.bot.use_intake(intake)
     senders: dict[str, Sender] = {}
     if channels.oa is not None:
         await channels.oa.client.tokens.bootstrap(

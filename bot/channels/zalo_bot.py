@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body, secret_matches
+from bot.intake import Intake, Stored
 from bot.messages import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -215,13 +217,28 @@ class ZaloBot:
             "zalo-bot", self.handle_update, count=workers
         )
         self._poller: asyncio.Task[None] | None = None
+        self.intake: Intake | None = None
         redact_secrets(secret)
+
+    def use_intake(self, intake: Intake) -> None:
+        """Store every update in the durable intake and answer it from there."""
+        self.intake = intake
+        intake.register(CHANNEL, self.handle_update)
 
     # --- inbound ---
 
     async def receive(self, update: dict[str, Any]) -> bool:
-        """Queue an update unless it was already handled; False if dropped."""
+        """Store (or queue) an update unless it was already handled; False if dropped.
+
+        With the durable intake the update is committed before this returns, and a database
+        failure raises (the webhook then answers 500, the poller keeps the update and retries).
+        """
         key = update_key(update)
+        if self.intake is not None:
+            chat_id = str(update.get("message", {}).get("chat", {}).get("id", ""))
+            body = json.dumps(update, sort_keys=True, ensure_ascii=False)
+            dedupe = key or f"bot:sha:{hashlib.sha256(body.encode()).hexdigest()}"
+            return await self.intake.accept([Stored(CHANNEL, dedupe, chat_id, update)]) > 0
         if key is not None and not await first_time(self.app.sessions, [key], self.app.now()):
             log.info("zalo bot: duplicate update dropped")
             return False
@@ -308,9 +325,22 @@ class ZaloBot:
                 continue
             parsed = parse_update(update)
             if parsed is not None:
-                await self.receive(parsed)
+                await self._keep(parsed)
             if self.min_poll_interval > 0:  # some report the same update served again at once
                 await asyncio.sleep(self.min_poll_interval)
+
+    async def _keep(self, update: dict[str, Any]) -> None:
+        """Hand a polled update on; this platform has no offset to fetch it again, so while
+        the database is away keep it here and try again."""
+        backoff = 1.0
+        while True:
+            try:
+                await self.receive(update)
+                return
+            except Exception as exc:
+                log.warning("zalo bot: storing an update failed (%s)", type(exc).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(30.0, backoff * 2)
 
     # --- webhook ---
 
@@ -332,14 +362,19 @@ class ZaloBot:
             return Response(status_code=400)
         update = parse_update(body)
         if update is not None:
-            await self.receive(update)
+            try:
+                await self.receive(update)
+            except Exception as exc:  # not stored: Zalo must deliver it again
+                log.warning("zalo bot: update not stored (%s): 500", type(exc).__name__)
+                return JSONResponse({"message": "Try again"}, status_code=500)
         return JSONResponse({"message": "Success"})
 
     # --- lifecycle ---
 
     def start(self, *, poll: bool) -> None:
         """Start the workers, and the long-polling loop when ``poll``."""
-        self.workers.start()
+        if self.intake is None:
+            self.workers.start()
         if poll and self._poller is None:
             self._poller = asyncio.create_task(self.poll_forever(), name="zalo-bot-poll")
 

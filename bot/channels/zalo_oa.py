@@ -55,6 +55,7 @@ from bot.channels.zalo_common import (
 )
 from bot.delivery import Outcome
 from bot.http import BodyTooLarge, read_body
+from bot.intake import Intake, Stored
 from bot.messages import Button, Incoming, Reply
 from db.models_zalo import ZaloTokenRow
 
@@ -487,6 +488,12 @@ class ZaloOA:
         )
         self.stats: Counter[str] = Counter()
         self._refresher: asyncio.Task[None] | None = None
+        self.intake: Intake | None = None
+
+    def use_intake(self, intake: Intake) -> None:
+        """Store every verified event in the durable intake and handle it from there."""
+        self.intake = intake
+        intake.register(CHANNEL, self.handle_event)
 
     # --- webhook ---
 
@@ -495,9 +502,12 @@ class ZaloOA:
         return [Route("/zalo/oa", self.webhook, methods=["POST"])]
 
     async def webhook(self, request: Request) -> Response:
-        """Check and queue one event; the same bare 200 whatever happened."""
+        """Check and store one event; the same bare 200 whatever happened, except a 500 when
+        a valid event could not be stored (so that Zalo delivers it again)."""
         reason = await self._accept(request)
         self.stats[reason] += 1
+        if reason == "unstored":
+            return Response(status_code=500)
         if reason not in ("accepted", "probe"):
             log.warning("zalo oa: webhook call rejected (%s)", reason)
         return Response(status_code=200)
@@ -535,6 +545,14 @@ class ZaloOA:
         msg_id = (body.get("message") or {}).get("msg_id")
         if msg_id:
             keys.append(f"oa:msg:{msg_id}")
+        if self.intake is not None:
+            stored = Stored(CHANNEL, keys[-1], _event_user(body) or "", body)
+            try:
+                new = await self.intake.accept([stored])
+            except Exception as exc:  # not stored: a 5xx, so that Zalo delivers it again
+                log.warning("zalo oa: event not stored (%s)", type(exc).__name__)
+                return "unstored"
+            return "accepted" if new else "replay"
         if not await first_time(self.app.sessions, keys, now):
             return "replay"
         if not self.workers.submit(_event_user(body) or "", body):
@@ -659,8 +677,9 @@ class ZaloOA:
     # --- lifecycle ---
 
     def start(self) -> None:
-        """Start the workers and the token refresher."""
-        self.workers.start()
+        """Start the workers (unless the intake handles events) and the token refresher."""
+        if self.intake is None:
+            self.workers.start()
         if self._refresher is None:
             self._refresher = asyncio.create_task(self._refresh_loop(), name="zalo-oa-tokens")
 

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 Recipient = tuple[int, str, str]  # (user_pk, channel, chat_id)
 ButtonRows = list[list[list[str]]]  # [[[label, data], ...], ...]
+URGENT = "urgent"  # the kind of a staff announcement sent even in quiet hours
 
 
 def buttons_json(rows: Sequence[Sequence[Button]]) -> ButtonRows:
@@ -244,17 +245,30 @@ class Outbox:
         self.limiter = RateLimiter(config.rate_per_s, config.per_chat_interval_s)
         self._replies: dict[int, Reply] = {}
         self.stopping = False  # set when this process stops leading: claim no more batches
+        self._tokens: set[str] = set()  # claims of this process (released on stop)
+        # The content version a drain started from: if another one goes live meanwhile, the
+        # drain stops before its next batch, so the notifier can first cancel the reminders of
+        # removed items (instead of sending them all, then their cancellations).
+        self.watch_version: int | None = None
+        self.version_changed = False
 
-    async def claim(self, limit: int) -> list[Claimed]:
-        """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them."""
+    async def claim(self, limit: int, *, urgent_only: bool = False) -> list[Claimed]:
+        """Mark up to ``limit`` due deliveries ``sending`` with a lease; return them.
+
+        ``urgent_only`` (quiet hours): only broadcasts staff sent as urgent (kind ``urgent``).
+        """
         if not self.senders:
             return []
         now = self.app.now()
         token = uuid.uuid4().hex
         async with self.app.sessions.begin() as session:
+            running = select(BroadcastRow.id).where(BroadcastRow.status == "running")
+            if urgent_only:
+                running = running.where(BroadcastRow.kind == URGENT)
             due = (
                 select(DeliveryRow.id)
                 .where(
+                    DeliveryRow.broadcast_id.in_(running),  # a cancelled one sends nothing more
                     DeliveryRow.channel.in_(list(self.senders)),
                     or_(
                         DeliveryRow.status.in_(("pending", "held"))
@@ -270,6 +284,7 @@ class Outbox:
             if not ids:
                 return []
             lease = now + dt.timedelta(seconds=self.config.lease_seconds)
+            self._tokens.add(token)
             await session.execute(
                 update(DeliveryRow)
                 .where(
@@ -409,13 +424,47 @@ class Outbox:
                 await session.execute(
                     update(DeliveryRow).where(DeliveryRow.id == item.id).values(**values)
                 )
+            # A broadcast cancelled while this batch was out: what it requeued is not sent.
+            cancelled = select(BroadcastRow.id).where(BroadcastRow.status == "cancelled")
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_([item.id for item, _ in results]),
+                    DeliveryRow.status == "pending",
+                    DeliveryRow.broadcast_id.in_(cancelled),
+                )
+                .values(status="skipped", error="cán bộ đã hủy")
+                .execution_options(synchronize_session=False)
+            )
+
+    async def release(self) -> int:
+        """Give back what this process claimed and did not record (a stop): ``pending`` again
+        at once, so that the next leader need not wait for the lease to run out."""
+        if not self._tokens:
+            return 0
+        async with self.app.sessions.begin() as session:
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.claim_token.in_(list(self._tokens)),
+                    DeliveryRow.status == "sending",
+                )
+                .values(status="pending", claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+        self._tokens.clear()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()
         while (deadline is None or loop.time() < deadline) and not self.stopping:
-            if self.config.in_quiet(self.app.now()):
-                return  # quiet hours: deliveries wait until they end
-            batch = await self.claim(self.config.batch_size)
+            quiet = self.config.in_quiet(self.app.now())  # only urgent ones go out then
+            if self.watch_version is not None:
+                live = await self.app.refresh()
+                if live is not None and live.version != self.watch_version:
+                    self.version_changed = True
+                    return
+            batch = await self.claim(self.config.batch_size, urgent_only=quiet)
             if not batch:
                 return
             outcomes = await asyncio.gather(*(self._send_one(item) for item in batch))

@@ -41,6 +41,8 @@ from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
 
 log = logging.getLogger(__name__)
 
+VERSION_ROUNDS = 5  # content versions a tick follows mid-drain before leaving it to the next
+STOP_GRACE = 10.0  # seconds a running job may take to finish its batch at shutdown
 VERSION_KEY = "content_version"
 
 
@@ -80,13 +82,19 @@ class Notifier:
     async def tick(self) -> DrainStats:
         """One pass: content changes, due items into broadcasts, then drain the outbox."""
         async with self._tick_lock:
-            live = await self.app.refresh(force=True)
-            if live is not None:
-                await self.check_version(live)
-                await self.make_due(live)
-            await self.close_past_reminders()
-            self.last = await self.outbox.drain()
-            return self.last
+            stats = DrainStats()
+            for _ in range(VERSION_ROUNDS):
+                live = await self.app.refresh(force=True)
+                if live is not None:
+                    await self.check_version(live)  # removed items: their reminders stop
+                    await self.make_due(live)
+                await self.close_past_reminders()
+                self.outbox.watch_version = live.version if live is not None else None
+                self.outbox.version_changed = False
+                self.last = stats = await self.outbox.drain()
+                if not self.outbox.version_changed:
+                    break  # else content changed mid-drain: check it, then go on
+            return stats
 
     async def check_version(self, live: Live) -> None:
         """Run change notices once per new content version (persisted in ``notify_state``)."""
@@ -334,9 +342,12 @@ class Notifier:
             self.scheduler.pause()
         await asyncio.sleep(0)
         if self._jobs:
-            _, late = await asyncio.wait(set(self._jobs), timeout=5)
+            _, late = await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
             if late:
-                log.warning("a notification job was still running at shutdown")
+                log.warning("a notification job was still running at shutdown: cancelled")
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -345,6 +356,13 @@ class Notifier:
             self._tick_lock.release()
         except TimeoutError:
             log.warning("a notification tick was still running at shutdown")
+        try:  # rows claimed and not recorded: pending again now, not after the lease
+            released = await self.outbox.release()
+        except Exception as exc:
+            log.warning("could not release claimed deliveries (%s)", type(exc).__name__)
+        else:
+            if released:
+                log.warning("released %s claimed deliveries at shutdown", released)
 
 
 async def start_notifications(

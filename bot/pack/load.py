@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.pack.limits import yaml_problem
 from bot.pack.models import (
     SLUG_RE,
     Announcement,
@@ -459,8 +460,15 @@ def _read_yaml(path: Path, problems: list[Problem]) -> tuple[bool, Any]:
     except OSError as exc:
         problems.append(Problem(path.name, "-", "-", f"không đọc được tệp ({exc.strerror})"))
         return False, None
+    refused = yaml_problem(text)
+    if refused is not None:
+        problems.append(Problem(path.name, "-", "-", f"không nhận tệp này: {refused}"))
+        return False, None
     try:
         return True, yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        problems.append(Problem(path.name, "-", "-", "không nhận tệp này: lồng nhau quá sâu"))
+        return False, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" ở dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
+from bot.pack.limits import LimitError, check_archive, one_of_each
 from bot.pack.load import FILES, load_pack
 from bot.pack.models import Pack
 from bot.pack.xlsx import MAX_UNPACKED_BYTES, MAX_UPLOAD_BYTES, UploadError, read_workbook
@@ -23,23 +25,31 @@ def read_zip(data: bytes) -> tuple[Pack | None, list[str]]:
         raise UploadError(f"tệp quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise UploadError("không phải tệp .zip hợp lệ") from None
     with archive, tempfile.TemporaryDirectory(prefix="hoctap-zip-") as tmp:
+        try:
+            members = check_archive(archive, max_unpacked=MAX_UNPACKED_BYTES)
+            one_of_each(members, FILES)
+        except LimitError as exc:
+            raise UploadError(str(exc)) from None
         wanted = [
             info
-            for info in archive.infolist()
+            for info in members
             if not info.is_dir() and PurePosixPath(info.filename).name in FILES
         ]
         if not wanted:
             raise UploadError("tệp .zip không có pack.yaml hay tệp nội dung nào")
-        if sum(info.file_size for info in wanted) > MAX_UNPACKED_BYTES:
-            raise UploadError("tệp giải nén quá lớn, không nhận")
         for info in wanted:
             # Only the base name is used, so no path in the archive can escape the folder.
             target = Path(tmp) / PurePosixPath(info.filename).name
-            with archive.open(info) as src:
-                chunk = src.read(MAX_UNPACKED_BYTES + 1)
+            try:
+                with archive.open(info) as src:
+                    chunk = src.read(MAX_UNPACKED_BYTES + 1)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
+                raise UploadError(
+                    f"không giải nén được {info.filename} (tệp .zip hỏng hoặc có mật khẩu)"
+                ) from None
             if len(chunk) > MAX_UNPACKED_BYTES:
                 raise UploadError("tệp giải nén quá lớn, không nhận")
             target.write_bytes(chunk)

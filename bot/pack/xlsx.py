@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.pack.limits import LimitError, check_archive, check_sheet_rows
 from bot.pack.load import DAY_WORDS, Problem, parse_pack
 
 if TYPE_CHECKING:
@@ -476,16 +478,18 @@ def _cell_value(cell: Any) -> Any:
 
 
 def _check_zip(data: bytes) -> None:
-    """Refuse archives that unpack far larger than they are (zip bombs)."""
+    """Refuse, before loading, workbooks that unpack far larger than they are (zip bombs),
+    hold too many parts, or have a sheet of more than ``MAX_ROWS`` rows."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            members = check_archive(archive, max_unpacked=MAX_UNPACKED_BYTES, what="tệp Excel")
+            check_sheet_rows(archive, members, MAX_ROWS)
+    except LimitError as exc:
+        raise UploadError(str(exc)) from None
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
         raise UploadError(
             "không phải tệp Excel .xlsx hợp lệ (có thể bị hỏng hoặc có mật khẩu)"
         ) from None
-    if total > MAX_UNPACKED_BYTES:
-        raise UploadError("tệp giải nén quá lớn, không nhận")
 
 
 def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:

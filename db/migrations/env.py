@@ -3,6 +3,7 @@
 from alembic import context
 
 from db import (
+    models_intake,
     models_notify,
     models_privacy,
     models_questions,
@@ -13,6 +14,7 @@ from db.models import Base
 
 # importing them adds their tables to Base.metadata
 REGISTERED = (
+    models_intake,
     models_notify,
     models_privacy,
     models_questions,
