@@ -110,3 +110,11 @@ def test_digits_of_other_scripts_never_crash(text: str) -> None:
     """'¹' is a digit to str.isdigit() but not to int(): numbers are read with isdecimal()."""
     answer = engine_for(str(DEV_PACK)).ask(text, NOW)
     assert answer.kind
+
+
+def test_fog_is_weather_not_the_blind_readers() -> None:
+    """'sương mù' is the weather: the 'mù' of blind readers must not read it as a library
+    service ('đèo Mã Pì Lèng hôm nay có sương mù không')."""
+    engine = engine_for(str(PACKS / "ha-giang"))
+    assert engine.ask("đèo Mã Pì Lèng hôm nay có sương mù không", NOW).kind == "fallback"
+    assert "sương mù" in " ".join(t.acc for t in engine.analyze("trời có sương mù không"))
