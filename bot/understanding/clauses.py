@@ -87,12 +87,8 @@ _ASKS_RE = re.compile(
 def asking_clauses(text: str) -> list[str]:
     """In a message of several clauses, the ones that ask something, when others do not
     ('tối nay thư viện có mở hông, tan ca tui mới ghé được': the first asks, the second tells)."""
-    folded = fold(text)
-    if len(folded) != len(text):
-        return []
-    spans = [m.span() for m in re.finditer(r"[^,.;!?\n]+[?]?", text)]
-    parts = [(text[a:b].strip(" ,.;!"), folded[a:b]) for a, b in spans]
-    parts = [(p, f) for p, f in parts if _words(p) >= 3]
+    clauses = [c for s in _SENTENCE_RE.split(text) for c in _CLAUSE_RE.split(s)]
+    parts = [(p, fold(p)) for p in (c.strip(" ,.;!") for c in clauses) if _words(p) >= 3]
     if len(parts) < 2:
         return []
     asking = [p for p, f in parts if _ASKS_RE.search(f)]

@@ -189,7 +189,8 @@ class Scoring(EngineBase):
     def price_asked(self, question: str) -> bool:
         """A market-price question: 'giá vàng hôm nay', 'giá quýt bao nhiêu 1 cân' (read after
         the lexicon, so 'bữa ni' is 'hôm nay')."""
-        typed = [t.fold for t in tokenize(question)]
+        tokens = tokenize(question)
+        typed = [t.fold for t in tokens]
         folds = [t.fold for t in self.analyze(question)]
         if "gia" in typed and "gia" not in folds:
             folds = typed + folds  # 'giá' is rewritten 'phí' by the lexicon; it still asks a price
@@ -199,7 +200,7 @@ class Scoring(EngineBase):
         ) and ("nhieu" in folds or "gia" in folds):
             return True
         joined = f" {' '.join(folds)} "
-        if _buying([t.acc for t in tokenize(question)], joined):
+        if _buying([t.acc for t in tokens], joined):
             return True  # 'mua mật ong bạc hà thật ở đâu': where to buy, an errand of the market
         if " thuong lai " in joined and ("gia" in folds or " bao nhieu " in joined):
             return True  # 'bán cho thương lái giá bao nhiêu': what traders pay, a market price

@@ -87,6 +87,14 @@ class Asked:
             | self.when_ask
             | q.find(cues.AREA_HEADS)
         )
+        # Which kinds of answer the question has a cue word of (see cues_for).
+        self.cues_of = {
+            "library_hours": bool(self.hours_pos or self.lib_word),
+            "mobile_stops": bool(self.mobile_pos),
+            "course": bool(self.course_pos),
+            "courses": bool(self.course_pos),
+            "center": bool(self.center_pos),
+        }
         self.own_libs: list[Hit] = list(self.lib_hits)
         self.own_centers: list[Hit] = list(self.center_hits)
 
@@ -110,13 +118,7 @@ class Asked:
         """Whether the question has a cue word of this kind of answer ('mở cửa' for hours, 'xe
         thư viện' for the van, 'lớp' for classes, 'trung tâm' for centres), and one of another
         kind ('cột cờ Lũng Cú mở cửa mấy giờ' asks hours: a class offered has the other's)."""
-        cues_of = {
-            "library_hours": bool(self.hours_pos or self.lib_word),
-            "mobile_stops": bool(self.mobile_pos),
-            "course": bool(self.course_pos),
-            "courses": bool(self.course_pos),
-            "center": bool(self.center_pos),
-        }
+        cues_of = self.cues_of
         own = cues_of.get(kind, False)
         if kind in ("course", "courses"):
             others = cues_of["library_hours"] or cues_of["mobile_stops"]
