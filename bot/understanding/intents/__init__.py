@@ -26,10 +26,10 @@ from bot.understanding.base import EngineBase
 from bot.understanding.decide import Decision, decide, weigh
 from bot.understanding.intents import centers, classes, faq, libraries, small_talk, van
 from bot.understanding.intents.asked import Asked
+from bot.understanding.model import SMALL_TALK
 from bot.understanding.weights import FOCUS_CARD_MARGIN
 
 log = logging.getLogger(__name__)
-SMALL_TALK = ("@greeting", "@thanks", "@help")
 
 
 class Intents(EngineBase):
@@ -70,7 +70,7 @@ class Intents(EngineBase):
 
     def _planned(self, a: Asked, ref: str) -> Answer:
         """The answer a candidate stands for."""
-        if ref in SMALL_TALK:
+        if ref[:1] == "@" and ref[1:] in SMALL_TALK:
             return self._small_talk(ref[1:])
         return a.plans.get(ref) or self.render_local(ref, a.now)
 
