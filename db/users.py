@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Table, case, insert, inspect, literal, null, or_, select, update
@@ -119,3 +120,11 @@ async def log_question(
     kept = update(users).where(users.c.id == user.id).values(conversation=state).cte("kept")
     # Column defaults are not applied to an INSERT carrying a CTE: give every value.
     await session.execute(insert(log).values(**values, disliked=False).add_cte(kept))
+
+
+async def recipients(session: AsyncSession, user_pks: Iterable[int]) -> list[tuple[int, str, str]]:
+    """(user_pk, channel, chat_id) of each of these users: the recipients of a broadcast."""
+    rows = await session.execute(
+        select(UserRow.id, UserRow.channel, UserRow.chat_id).where(UserRow.id.in_(set(user_pks)))
+    )
+    return [(pk, channel, chat) for pk, channel, chat in rows]

@@ -18,7 +18,7 @@ from bot.app import App
 from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import describe, target_of
 from bot.pack import Pack
-from db.models import UserRow
+from db import users as users_db
 from db.models_notify import BroadcastRow, DeliveryRow, ReminderRow, UnreachableRow
 
 log = logging.getLogger(__name__)
@@ -99,14 +99,7 @@ async def on_new_version(
                     assert new_target is not None
                     row.target_date = new_target
             users = {row.user_pk for row in members} - unreachable
-            recipients = [
-                (pk, ch, chat)
-                for pk, ch, chat in await session.execute(
-                    select(UserRow.id, UserRow.channel, UserRow.chat_id).where(
-                        UserRow.id.in_(users)
-                    )
-                )
-            ]
+            recipients = await users_db.recipients(session, users)
             made = await create_broadcast(
                 session, source=f"change:{version}:{ref}:{day}", kind="change", title=title,
                 text="\n".join(lines), recipients=recipients, due_at=now, now=now,

@@ -22,6 +22,7 @@ from bot.pack import Pack
 from bot.pack.models import Course
 from bot.understanding.normalize import folded_words
 from db import registrations as reg_db
+from db import users as users_db
 from db.models import UserRow
 from db.models_notify import ReminderRow
 from db.models_registrations import DemandRow, RegistrationRow
@@ -84,14 +85,7 @@ async def _registrants(app: App, old_pack: Pack, new_pack: Pack, version: int) -
                 told = {r.user_pk for r in members} - reminded
             if not told:
                 continue
-            recipients = [
-                (pk, channel, chat)
-                for pk, channel, chat in await session.execute(
-                    select(UserRow.id, UserRow.channel, UserRow.chat_id).where(
-                        UserRow.id.in_(told)
-                    )
-                )
-            ]
+            recipients = await users_db.recipients(session, told)
             created = await create_broadcast(
                 session, source=f"signup-change:{version}:{course_id}", kind="change",
                 title=title, text="\n".join(lines), recipients=recipients, due_at=now, now=now,
@@ -178,14 +172,7 @@ async def _demand(app: App, old_pack: Pack, new_pack: Pack) -> int:
             for wish in wanted:
                 wish.status, wish.course_id = "notified", course.id
             users = {w.user_pk for w in wanted}
-            recipients = [
-                (pk, channel, chat)
-                for pk, channel, chat in await session.execute(
-                    select(UserRow.id, UserRow.channel, UserRow.chat_id).where(
-                        UserRow.id.in_(users)
-                    )
-                )
-            ]
+            recipients = await users_db.recipients(session, users)
             center = new_pack.center(course.center)
             where = f"{center.name}, {center.address}" if center else course.center
             text = (
