@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from bot.pack.days import WEEKDAYS, short_name
 from bot.pack.models import Library, Pack, parse_range
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SHORT = {"mon": "T2", "tue": "T3", "wed": "T4", "thu": "T5", "fri": "T6", "sat": "T7", "sun": "CN"}
 MAX_DAYS = 3660  # ten years: anything longer is overdue whatever the hours
 
 
@@ -68,8 +67,8 @@ def hours_text(library: Library | None) -> str:
     parts = []
     for days, ranges in groups:
         if len(days) > 2:
-            label = f"{SHORT[days[0]]}–{SHORT[days[-1]]}"
+            label = f"{short_name(days[0])}–{short_name(days[-1])}"
         else:
-            label = ", ".join(SHORT[d] for d in days)
+            label = ", ".join(short_name(d) for d in days)
         parts.append(f"{label} {', '.join(r.replace('-', '–') for r in ranges)}")
     return "; ".join(parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App, Live
 from bot.messages import Button, Incoming, button, digest_ref
 from bot.pack import Pack
+from bot.wording import slugify as slugify  # re-exported: the handlers' button slugs
 from db.models import UserRow
 from handlers.texts import t
 
@@ -39,13 +39,6 @@ class Ctx:
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
-
-
-def slugify(text: str) -> str:
-    """ASCII slug of a name ('Xã Bằng Vân' -> 'xa-bang-van'), for button data."""
-    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = "".join(c for c in folded if unicodedata.category(c) != "Mn").lower()
-    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())
 
 
 def _names(pack: Pack, ref: str) -> list[str]:

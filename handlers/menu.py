@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.messages import Button, Reply, button
 from bot.pack import visits
+from bot.pack.days import day_label
 from bot.understanding import Answer, Context
 from bot.wording import with_commune
 from handlers import registration_rules, state, subscriptions
@@ -13,15 +14,6 @@ from handlers.context import Ctx, choice_button, slugify
 
 FAQ_PAGE = 8
 VAN_DAYS = 30
-DAY_NAMES = {
-    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
-
-def day_label(day: dt.date, lang: str) -> str:
-    """'Thứ Bảy 12/12' (or 'Sat 12/12')."""
-    return f"{DAY_NAMES.get(lang, DAY_NAMES['vi'])[day.weekday()]} {day:%d/%m}"
 
 
 def main_buttons(ctx: Ctx, *, ask: bool = True) -> tuple[tuple[Button, ...], ...]:
@@ -123,7 +115,7 @@ async def van(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     if not visits:
         return [Reply(ctx.t("no_visits"), buttons=(_nav(ctx, None),), edit=edit)]
     lines = [
-        f"• {day_label(d, ctx.lang)}, {time}: {with_commune(place, commune)}"
+        f"• {day_label(d, lang=ctx.lang, capital=True)}, {time}: {with_commune(place, commune)}"
         for d, time, place, commune, _ in visits[:8]
     ]
     _shown_stops(ctx, [stop_id for *_, stop_id in visits[:8]], {})

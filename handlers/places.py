@@ -6,10 +6,10 @@ import math
 
 from bot.messages import Reply
 from bot.pack import visits
+from bot.pack.days import day_label
 from bot.pack.models import Center, Library
 from bot.wording import with_commune
 from handlers.context import Ctx
-from handlers.menu import day_label
 
 EARTH_KM = 6371.0
 LOOKAHEAD_DAYS = 60
@@ -56,7 +56,7 @@ async def nearest(ctx: Ctx, lat: float, lon: float) -> list[Reply]:
                 "location_stop",
                 place=with_commune(stop.place, stop.commune),
                 km=_km(km),
-                when=f"{day_label(when, ctx.lang)} {stop.time}",
+                when=f"{day_label(when, lang=ctx.lang, capital=True)} {stop.time}",
             )
         )
     candidates: list[Center | Library] = [*ctx.pack.centers, *ctx.pack.libraries]

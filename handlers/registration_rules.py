@@ -9,7 +9,8 @@ import hashlib
 import phonenumbers
 
 from bot.messages import MAX_BUTTON_DATA, Button
-from bot.notify.reminders import day_label, first_session, start_time
+from bot.notify.reminders import first_session, start_time
+from bot.pack.days import full_date
 from bot.pack.models import Course
 from db.models_registrations import RegistrationRow
 from handlers.context import Ctx, slugify
@@ -140,7 +141,7 @@ def confirmation(ctx: Ctx, course: Course, row: RegistrationRow | None) -> str:
         f"✅ Đã đăng ký lớp «{course.title}»{who}.",
         f"Thời gian: {course.start_date:%d/%m/%Y} – {course.end_date:%d/%m/%Y}"
         + (f", {course.time}" if course.time else ""),
-        f"Buổi đầu tiên: {day_label(first)}",
+        f"Buổi đầu tiên: {full_date(first)}",
         f"Địa điểm: {place_of(ctx, course)}",
     ]
     if course.description:

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from bot.messages import MAX_BUTTON_DATA, Button, Reply, short_label
 from bot.notify.config import load_notify_settings
-from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots, target_of
+from bot.notify.reminders import add_reminder, cancel_reminder, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
+from bot.pack.days import full_date
 from db.models_notify import ReminderRow
 from db.registrations import drop_demand
 from handlers.context import Ctx, slugify
@@ -216,7 +217,7 @@ async def my_reminders(ctx: Ctx, text: str = "") -> list[Reply]:
     buttons: list[tuple[Button, ...]] = []
     for row in rows:
         title = row.snapshot.get("title") or row.ref
-        lines.append(f"• «{title}» ({day_label(row.target_date)})")
+        lines.append(f"• «{title}» ({full_date(row.target_date)})")
         label = _t(ctx, "mine_cancel", title=short_label(title, 40))
         buttons.append((Button(label, f"rmx:{row.id}"),))
     return [Reply("\n".join(lines), buttons=tuple(buttons))]
@@ -271,11 +272,11 @@ async def _remind(ctx: Ctx, code: str, value: str) -> list[Reply]:
     due = [d for _, d in slots(ref, row.target_date, cfg, ctx.now.tzinfo or ctx.app.tz)]
     ahead = [d for d in due if d > ctx.now]
     title = row.snapshot.get("title", ref)
-    day = day_label(row.target_date)
+    day = full_date(row.target_date)
     cancel = ((Button(_t(ctx, "remind_cancel"), f"rmx:{row.id}"),),)
     if not ahead:
         return [Reply(_t(ctx, "remind_late", title=title, day=day), buttons=cancel)]
-    when = "; ".join(f"{d:%H:%M} {day_label(d.date())}" for d in ahead)
+    when = "; ".join(f"{d:%H:%M} {full_date(d.date())}" for d in ahead)
     key = "remind_set" if created else "remind_again"
     return [Reply(_t(ctx, key, title=title, day=day, when=when), buttons=cancel)]
 

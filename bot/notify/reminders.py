@@ -16,16 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
+from bot.pack.days import full_date, weekday_name
 from bot.pack.models import WEEKDAYS, Course, Stop
 from bot.wording import with_commune
 from db.models_notify import ReminderRow
-
-DAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-
-
-def day_label(day: dt.date) -> str:
-    """'Thứ Năm 03/12/2026'."""
-    return f"{DAY_NAMES[day.weekday()]} {day:%d/%m/%Y}"
 
 
 def first_session(course: Course) -> dt.date | None:
@@ -57,10 +51,10 @@ def describe(pack: Pack, ref: str, target: dt.date | None) -> dict[str, Any] | N
         if course is None:
             return None
         center = pack.center(course.center)
-        days = [DAY_NAMES[WEEKDAYS.index(d)] for d in course.weekdays]
+        days = [weekday_name(d, capital=True) for d in course.weekdays]
         return {
             "title": course.title,
-            "date": day_label(target) if target else "",
+            "date": full_date(target) if target else "",
             "dates": f"{course.start_date:%d/%m/%Y} – {course.end_date:%d/%m/%Y}",
             "time": course.time or "",
             "weekdays": ", ".join(days),
@@ -72,7 +66,7 @@ def describe(pack: Pack, ref: str, target: dt.date | None) -> dict[str, Any] | N
             return None
         return {
             "title": f"Xe thư viện: {stop.place}",
-            "date": day_label(target) if target else "",
+            "date": full_date(target) if target else "",
             "time": stop.time,
             "place": f"{stop.place} ({stop.commune})",
         }

@@ -33,8 +33,9 @@ from bot.notify.changes import on_new_version
 from bot.notify.config import NotifySettings, aware, load_notify_settings
 from bot.notify.digest import make_digest, purge_expired_texts
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
-from bot.notify.reminders import day_label, event_start, reminder_text, slots
+from bot.notify.reminders import event_start, reminder_text, slots
 from bot.notify.subscriptions import audience_filter, subscribers
+from bot.pack.days import full_date
 from db import content as content_db
 from db.models import UserRow
 from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
@@ -246,7 +247,7 @@ class Notifier:
                     ):
                         reason = "the visit had already begun"
                     text = (
-                        f"🚐 Xe thư viện lưu động sẽ đến {stop.commune}: {day_label(visit)}, "
+                        f"🚐 Xe thư viện lưu động sẽ đến {stop.commune}: {full_date(visit)}, "
                         f"{stop.time} tại {stop.place}."
                     )
                     made += (

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from bot.pack.models import Pack
-from bot.understanding.normalize import fold
+from bot.wording import fold
 
 _PHONE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4})(?!\d)")
 _MONEY_RE = re.compile(r"(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(?:đồng|đ\b|vnđ|nghìn|ngàn|k\b)", re.I)

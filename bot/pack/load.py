@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.pack.days import NAMES_VI, WEEKDAYS
 from bot.pack.limits import yaml_problem
 from bot.pack.models import (
     SLUG_RE,
@@ -164,15 +165,7 @@ FIELD_WORDS: dict[str, str] = {
     "vehicle description": "mô tả xe thư viện",
     "vehicle phone": "điện thoại xe thư viện",
 }
-DAY_WORDS: dict[str, str] = {
-    "mon": "thứ Hai",
-    "tue": "thứ Ba",
-    "wed": "thứ Tư",
-    "thu": "thứ Năm",
-    "fri": "thứ Sáu",
-    "sat": "thứ Bảy",
-    "sun": "Chủ nhật",
-}
+DAY_WORDS: dict[str, str] = dict(zip(WEEKDAYS, NAMES_VI, strict=True))
 # A good value to copy, shown after a mistake in that field.
 EXAMPLES: dict[str, str] = {
     "id": "tin-hoc-k2",

@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,8 +23,11 @@ from pydantic import (
     model_validator,
 )
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.pack.days import WEEKDAYS
+
+# The content's weekday codes, for validation (the same as days.WEEKDAYS, checked below).
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+assert get_args(Weekday) == WEEKDAYS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_FEE = 1_000_000_000  # one billion đồng: anything above is a typo (and must fit the database)
 MAX_CAPACITY = 100_000

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 
 from bot import wording
 from bot.pack import visits
+from bot.pack.days import day_label
 from bot.pack.models import Course, Stop
 from bot.understanding import cues, replies, schedule
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.base import EngineBase
-from bot.understanding.dates import When, day_label
+from bot.understanding.dates import When
 from bot.understanding.decide import Candidate
 from bot.understanding.parsing import Parsed, _label
 from bot.understanding.weights import (

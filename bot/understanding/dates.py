@@ -7,21 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-WEEKDAY_NAMES: tuple[str, ...] = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy")
 _DAY_WORDS: dict[str, int] = {"hai": 0, "ba": 1, "tu": 2, "nam": 3, "sau": 4, "bay": 5}
-
-
-def weekday_name(day: dt.date) -> str:
-    """'thứ Hai' .. 'Chủ nhật' for a date."""
-    return "Chủ nhật" if day.weekday() == 6 else WEEKDAY_NAMES[day.weekday()]
-
-
-def day_label(day: dt.date, today: dt.date | None = None) -> str:
-    """'thứ Bảy 12/12' style label; with the year when it is not ``today``'s year."""
-    label = f"{weekday_name(day)} {day.day:02d}/{day.month:02d}"
-    if today is not None and day.year != today.year:
-        label += f"/{day.year}"
-    return label
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.wording import fold
+
 MAX_CHARS = 600
 _REPEAT3_RE = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 _REPEAT2_RE = re.compile(r"([^\W\d_oOuU])\1", re.UNICODE)
@@ -15,14 +17,6 @@ _DIGIT_RE = re.compile(r"\d")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATE_RE = re.compile(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\b")
 _HOUR_RE = re.compile(r"\b(\d{1,2})\s*h\s*(\d{1,2})?\b")
-_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Strip tone and vowel marks, map đ to d, lower-case: 'Đức Xuân' -> 'duc xuan'."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE).lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def has_marks(token: str) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from bot.pack.days import NAMES_VI, day_label, index, weekday_name
 from bot.pack.models import WEEKDAYS, Center, Closure, Course, Library, Pack, Stop, parse_range
-from bot.understanding.dates import When, day_label, weekday_name
+from bot.understanding.dates import When
 from bot.wording import closed, with_commune
 
 LOOKAHEAD_DAYS = 60
@@ -43,19 +44,8 @@ def course_order(courses: Sequence[Course], today: dt.date) -> list[Course]:
 
 
 def _days(weekdays: Sequence[str]) -> str:
-    names = ["Chủ nhật" if d == "sun" else WEEKDAYS_VI[WEEKDAYS.index(d)] for d in weekdays]
+    names = [NAMES_VI[index(d)] for d in weekdays]
     return ", ".join(names)
-
-
-WEEKDAYS_VI: tuple[str, ...] = (
-    "thứ Hai",
-    "thứ Ba",
-    "thứ Tư",
-    "thứ Năm",
-    "thứ Sáu",
-    "thứ Bảy",
-    "Chủ nhật",
-)
 
 
 def course_line(pack: Pack, course: Course, today: dt.date) -> str:
@@ -198,9 +188,9 @@ def week_summary(library: Library) -> str:
             groups.append(([i], list(ranges)))
     parts = []
     for days, ranges in groups:
-        name = WEEKDAYS_VI[days[0]] + (f"–{WEEKDAYS_VI[days[-1]]}" if len(days) > 1 else "")
+        name = NAMES_VI[days[0]] + (f"–{NAMES_VI[days[-1]]}" if len(days) > 1 else "")
         parts.append(f"{name}: {', '.join(ranges)}")
-    closed = [WEEKDAYS_VI[i] for i, d in enumerate(WEEKDAYS) if d not in library.hours]
+    closed = [NAMES_VI[i] for i, d in enumerate(WEEKDAYS) if d not in library.hours]
     text = "; ".join(parts) if parts else "chưa có giờ mở cửa"
     if closed:
         text += f"; nghỉ {', '.join(closed)}"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from bot.pack.days import day_label
 from bot.pack.models import WEEKDAYS, Course, parse_range
-from bot.understanding.dates import When, day_label
+from bot.understanding.dates import When
 from bot.understanding.normalize import Token
 
 # Parts of the day, by a session's start time.
