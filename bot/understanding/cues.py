@@ -1,154 +1,98 @@
-"""General words that signal what a question is about (folded phrases, any pack)."""
+"""General words that signal what a question is about (folded phrases, any pack).
+
+The words are data: ``data/cues.yaml``, one list per name below, each with a comment saying what
+it is for. This module names the lists (so the engine reads ``cues.HOURS``), fails at import
+when one is missing or mistyped, and derives the two sets built from others (``ALL``,
+``ASKING``).
+"""
 
 from __future__ import annotations
 
-HOURS: tuple[str, ...] = (
-    "gio mo cua",
-    "mo cua",
-    "dong cua",
-    "may gio",
-    "gio lam viec",
-    "lam viec",
-    "gio giac",
-    "gio phuc vu",
-    "phuc vu",
-    "hoat dong",
-    "co mo",
-    "mo khong",
-    "mo den",
-    "nghi",
-    "nghi le",
-    "nghi tet",
-    "mo",
-    "gio",
-    "lich mo",
-    "den may gio",
-    "toi may gio",
-)
-LIBRARY: tuple[str, ...] = ("thu vien", "phong doc", "tu sach", "doc sach")
-# Verbs that make a topic synonym one activity ('nuôi dê', 'trồng nấm', 'sửa xe máy').
-ACTIVITY_VERBS: frozenset[str] = frozenset(
-    {"nuoi", "trong", "lam", "sua", "nau", "may", "det", "dan", "che", "ban", "cham", "cat"}
-)
-# Closures and holidays: a question naming them may want the closure FAQ.
-CLOSURE: tuple[str, ...] = ("nghi", "tet", "le", "dong cua", "kiem ke", "lut", "bao")
-# Asking across the libraries: 'thư viện nào mở chủ nhật', 'những thư viện nào', 'các thư viện'.
-WHICH_LIBRARY: tuple[str, ...] = (
-    "thu vien nao",
-    "nhung thu vien",
-    "cac thu vien",
-    "tv nao",
-    "phong doc nao",
-    "cho nao mo",
-    "noi nao mo",
-)
-MOBILE: tuple[str, ...] = (
-    "xe thu vien",
-    "o to thu vien",
-    "xe sach",
-    "luu dong",
-    "thu vien luu dong",
-    "xe luu dong",
-    "diem dung",
-    "lich xe",
-    "xe",
-)
-MOBILE_STRONG: tuple[str, ...] = (
-    "xe thu vien",
-    "o to thu vien",
-    "xe sach",
-    "luu dong",
-    "xe luu dong",
-    "lich xe",
-)
-# Asking the van's schedule itself ('lần tới', 'ở đâu', 'mấy giờ'), not what the van is.
-VAN_WHEN: tuple[str, ...] = (
-    "lan toi",
-    "lan sau",
-    "sap toi",
-    "den dau",
-    "ve dau",
-    "lich",
-    "khi nao",
-    "bao gio",
-    "may gio",
-    "o dau",
-    "di dau",
-    "ngay nao",
-    "tiep theo",
-)
-SCHEDULE: tuple[str, ...] = (
-    "lich",
-    "khi nao",
-    "bao gio",
-    "may gio",
-    "o dau",
-    "di dau",
-    "dung o",
-    "do o",
-    "ghe",
-    "den",
-    "toi",
-    "ve",
-    "sap toi",
-    "lan toi",
-    "tiep theo",
-    "ngay nao",
-    "dau",
-    "do",
-    "dung",
-    "nay",
-)
-COURSE: tuple[str, ...] = (
-    "lop hoc",
-    "lop",
-    "khoa hoc",
-    "khoa",
-    "hoc",
-    "day",
-    "dao tao",
-    "tap huan",
-    "khai giang",
-    "chuyen de",
-    "buoi",
-    "mo lop",
-    "dang ky",
-    "dang ki",
-    "ghi danh",
-    "sap",
-    "moi",  # 'lớp nào mới khai giảng', 'có lớp mới không' (a place 'Chợ Mới' is a name first)
-    "muon hoc",
-    "cach",
-    "ky thuat",
-)
+from pathlib import Path
+
+import yaml
+
+DATA_FILE = Path(__file__).parent / "data" / "cues.yaml"
 
 
-# Details asked of a class: what to bring, what is needed ('cần mang theo gì', 'điều kiện').
-# Asking for a phone number to call ('sđt', 'số máy' are read as 'số điện thoại' by the lexicon).
-PHONE: tuple[str, ...] = ("so dien thoai", "dien thoai", "lien he", "lien lac", "goi")
+def _load() -> dict[str, list[str]]:
+    with DATA_FILE.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    bad = [
+        k
+        for k, v in data.items()
+        if not (isinstance(v, list) and all(isinstance(w, str) for w in v))
+    ]
+    if bad:
+        raise ValueError(f"{DATA_FILE.name}: not a list of words: {', '.join(bad)}")
+    return data
 
-# 'giờ' meaning *now*: 'bây giờ', and 'giờ' right before a verb of what to do or where it is.
-NOW_GIO: tuple[str, ...] = (
-    "bay gio",
-    "gio tinh",
-    "gio phai",
-    "gio sao",
-    "gio dang",
-    "gio di",
-    "gio muon",
-    "gio thi",
-    "gio con",
-    "gio lam sao",
-)
 
-DETAILS: tuple[str, ...] = (
-    "mang theo",
-    "can mang",
-    "chuan bi",
-    "dieu kien",
-    "yeu cau",
-    "can nhung gi",
-    "can gi",
+_DATA = _load()
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return tuple(_DATA.pop(key))
+
+
+def _set(key: str) -> frozenset[str]:
+    return frozenset(_DATA.pop(key))
+
+
+HOURS: tuple[str, ...] = _words("hours")
+LIBRARY: tuple[str, ...] = _words("library")
+ACTIVITY_VERBS: frozenset[str] = _set("activity_verbs")
+CLOSURE: tuple[str, ...] = _words("closure")
+WHICH_LIBRARY: tuple[str, ...] = _words("which_library")
+MOBILE: tuple[str, ...] = _words("mobile")
+MOBILE_STRONG: tuple[str, ...] = _words("mobile_strong")
+VAN_WHEN: tuple[str, ...] = _words("van_when")
+SCHEDULE: tuple[str, ...] = _words("schedule")
+COURSE: tuple[str, ...] = _words("course")
+PHONE: tuple[str, ...] = _words("phone")
+NOW_GIO: tuple[str, ...] = _words("now_gio")
+DETAILS: tuple[str, ...] = _words("details")
+SUBJECT_STOPS: frozenset[str] = _set("subject_stops")
+OPENING: tuple[str, ...] = _words("opening")
+WHERE: tuple[str, ...] = _words("where")
+BOOKS: tuple[str, ...] = _words("books")
+FEE: tuple[str, ...] = _words("fee")
+UPCOMING: tuple[str, ...] = _words("upcoming")
+ONGOING: tuple[str, ...] = _words("ongoing")
+CENTER: tuple[str, ...] = _words("center")
+GREETING: tuple[str, ...] = _words("greeting")
+THANKS: tuple[str, ...] = _words("thanks")
+HELP: tuple[str, ...] = _words("help")
+ADDRESSEE: tuple[str, ...] = _words("addressee")
+GENERIC_HEADS: tuple[str, ...] = _words("generic_heads")
+AREA_HEADS: tuple[str, ...] = _words("area_heads")
+STOP_PLACES: tuple[str, ...] = _words("stop_places")
+GENERIC_TAILS: tuple[str, ...] = _words("generic_tails")
+TIME_WORDS: tuple[str, ...] = _words("time_words")
+WHEN_ASK: tuple[str, ...] = _words("when_ask")
+FOREIGN: tuple[str, ...] = _words("foreign")
+PRICE_NOW: tuple[str, ...] = _words("price_now")
+PRICE_UNITS: tuple[str, ...] = _words("price_units")
+NOT_PRICE: tuple[str, ...] = _words("not_price")
+
+if _DATA:  # a list in the file that no name reads is a typo in its key
+    raise ValueError(f"{DATA_FILE.name}: unknown lists: {', '.join(sorted(_DATA))}")
+
+# The kinds' cue lists together: general words the engine knows besides the pack's own.
+ALL: tuple[tuple[str, ...], ...] = (
+    HOURS,
+    LIBRARY,
+    MOBILE,
+    SCHEDULE,
+    COURSE,
+    FEE,
+    UPCOMING,
+    ONGOING,
+    CENTER,
+    GREETING,
+    THANKS,
+    HELP,
+    GENERIC_HEADS,
 )
 
 
@@ -168,447 +112,6 @@ def _asking() -> frozenset[str]:
         DETAILS,
     )
     return frozenset(w for group in groups for p in group for w in p.split())
-
-
-# Words that end the subject of a class question ('lớp nuôi dê ở Cam Lộ', 'lớp tin học cho ...').
-SUBJECT_STOPS: frozenset[str] = frozenset(
-    {
-        "o",
-        "tai",
-        "cho",
-        "vao",
-        "luc",
-        "khi",
-        "nao",
-        "gi",
-        "khong",
-        "ko",
-        "co",
-        "mien",
-        "phi",
-        "hoc",
-        "buoi",
-        "thu",
-        "ngay",
-        "toi",
-        "sang",
-        "chieu",
-        "dang",
-        "sap",
-        "moi",
-        "nay",
-        "do",
-    }
-)
-# Asking when a place opens, or where a place is and how to reach it (not a class word).
-OPENING: tuple[str, ...] = ("mo cua", "dong cua", "gio lam viec", "gio phuc vu")
-WHERE: tuple[str, ...] = (
-    "o dau",
-    "dia chi",
-    "so dien thoai",
-    "dien thoai",
-    "lien he",
-    "cho nao",
-    "duong di",
-)
-# Reading books (a library's business, not a class's).
-BOOKS: tuple[str, ...] = ("sach", "doc sach", "muon sach", "thu vien", "doc truyen", "cuon")
-FEE: tuple[str, ...] = ("mien phi", "hoc phi", "phi", "tien", "mat tien", "gia")
-UPCOMING: tuple[str, ...] = ("sap", "sap mo", "khai giang", "sap toi", "sap khai giang", "moi")
-ONGOING: tuple[str, ...] = ("dang hoc", "dang mo", "dang dien ra", "hien co", "dang co")
-CENTER: tuple[str, ...] = (
-    "o dau",
-    "dia chi",
-    "so dien thoai",
-    "dien thoai",
-    "lien he",
-    "cho nao",
-    "nam o",
-    "duong di",
-    "tru so",
-    "o cho nao",
-    "trung tam",
-    "trung tam hoc tap cong dong",
-)
-GREETING: tuple[str, ...] = (
-    "xin chao",
-    "chao",
-    "chao ban",
-    "chao buoi sang",
-    "chao ad",
-    "good morning",
-    "hey",
-)
-THANKS: tuple[str, ...] = ("cam on", "cam on nhieu", "cam on ban", "da cam on", "tot qua")
-HELP: tuple[str, ...] = (
-    "lam duoc gi",
-    "giup duoc gi",
-    "giup gi",
-    "huong dan",
-    "huong dan su dung",
-    "tro giup",
-    "help",
-    "menu",
-    "la ai",
-    "biet gi",
-    "hoi gi",
-    "hoi duoc gi",
-    "chuc nang",
-    "su dung the nao",
-    "dung the nao",
-    "tra loi duoc gi",
-    "bat dau",
-    "start",
-    "giup duoc nhung gi",
-    "lam duoc nhung gi",
-    "hoi duoc nhung gi",
-    "tra loi duoc nhung gi",
-    "biet lam gi",
-    "co the lam gi",
-    "co the giup gi",
-    "ho tro duoc gi",
-    "ho tro gi",
-    "giup duoc viec gi",
-    "giup duoc nhung viec gi",
-    "lam duoc viec gi",
-    "ho tro duoc nhung gi",
-    "ho tro nhung gi",
-    "giup nhung gi",
-    "giup gi duoc",
-    "lam gi duoc",
-    "giup duoc toi gi",
-    "giup toi duoc gi",
-    "giup minh duoc gi",
-    "giup duoc minh gi",
-    "cach dung",
-    "cach su dung",
-    "huong dan cach dung",
-    "dung sao",
-    "dung nhu the nao",
-    "hoi duoc gi",
-    "hoi duoc nhung gi",
-    "hoi cai gi",
-    "hoi nhung gi",
-)
-# Ways of addressing the assistant ('bạn giúp được gì', 'bot làm được gì').
-ADDRESSEE: tuple[str, ...] = ("ban", "bot", "chatbot", "em", "tro ly", "ad", "admin")
-# Leading words of names that say what kind of place it is, not which one.
-GENERIC_HEADS: tuple[str, ...] = (
-    "trung tam hoc tap cong dong",
-    "trung tam",
-    "thu vien",
-    "phong doc sach",
-    "phong doc",
-    "tu sach",
-    "xa",
-    "phuong",
-    "thi tran",
-    "thi xa",
-    "huyen",
-    "thanh pho",
-    "thon",
-    "ban",
-    "to",
-    "tieu khu",
-    "khu",
-    "diem truong",
-    "truong",
-    "nha van hoa",
-    "san",
-    "quang truong",
-    "cho phien",
-    "ptdt",
-    "ban tru",
-    "tieu hoc",
-    "thcs",
-    "thpt",
-    "mam non",
-    "uy ban",
-    "ubnd",
-    "tru so",
-    "hoi truong",
-    "tinh",
-)
-# Heads of administrative areas ('xã Đồng Văn'): a place's short name after one is still it.
-AREA_HEADS: tuple[str, ...] = (
-    "xa",
-    "phuong",
-    "thi tran",
-    "thi xa",
-    "huyen",
-    "thanh pho",
-    "tinh",
-    "thon",
-    "ban",
-    "to",
-    "khu",
-    "tieu khu",
-    "dac khu",
-    "ap",  # the Southern hamlet ('ấp Prey Chóp'), 'khóm' its town block
-    "khom",
-    "xom",
-    "lang",
-)
-# Kinds of places a van stops at: 'xe thư viện về trường nào', 'ghé chợ nào', 'chùa nào'.
-STOP_PLACES: tuple[str, ...] = (
-    "truong",
-    "cho",
-    "chua",
-    "nha van hoa",
-    "ben",
-    "diem",
-    "nha tho",
-    "den",
-    "dinh",
-)
-GENERIC_TAILS: tuple[str, ...] = ("cu", "moi thanh lap")
-
-ALL: tuple[tuple[str, ...], ...] = (
-    HOURS,
-    LIBRARY,
-    MOBILE,
-    SCHEDULE,
-    COURSE,
-    FEE,
-    UPCOMING,
-    ONGOING,
-    CENTER,
-    GREETING,
-    THANKS,
-    HELP,
-    GENERIC_HEADS,
-)
-
-# Day and time words: they say when, never what, so they are no evidence for or against an
-# answer (the date itself is read by dates.parse_when).
-TIME_WORDS: tuple[str, ...] = (
-    "hom nay",
-    "hom qua",
-    "hom kia",
-    "hom truoc",
-    "ngay mai",
-    "ngay kia",
-    "mai",
-    "bay gio",
-    "luc nay",
-    "hien tai",
-    "hien nay",
-    "sang",
-    "chieu",
-    "trua",
-    "toi",
-    "dem",
-    "buoi",
-    "cuoi tuan",
-    "tuan nay",
-    "tuan sau",
-    "tuan toi",
-    "thang nay",
-    "thang sau",
-    "nam nay",
-    "nam sau",
-    "nam toi",
-    "sap toi",
-    "thu hai",
-    "thu ba",
-    "thu tu",
-    "thu nam",
-    "thu sau",
-    "thu bay",
-    "chu nhat",
-)
-# Words that ask "when / from when / until when" without naming a date ('nghỉ Tết từ hôm nào').
-WHEN_ASK: tuple[str, ...] = (
-    "hom nao",
-    "ngay nao",
-    "luc nao",
-    "khi nao",
-    "bao gio",
-    "bao lau",
-    "tu",
-    "den",
-    "toi",
-    "len",
-    "xuong",
-    "vao",
-    "ghe",
-    "qua",
-    "chay",
-    "co ve",
-    "co den",
-    "ngay may",
-    "hom may",
-    "thu may",
-    "lan sau",
-    "lan toi",
-    "lan nua",
-    "lan tiep",
-    "lan sau nua",
-    "dot sau",
-    "dot toi",
-    "sau nua",
-    "tiep theo",
-    "chung nao",
-)
-# Services, places and errands that are not classes, libraries or the van (any pack). A question
-# naming one of them is out of scope unless the item that would answer it mentions the same
-# words ('Bưu điện văn hóa xã' as a van stop, a class about 'bằng lái xe máy'). Written with
-# marks: a phrase of two or more syllables also matches when typed without marks; a single
-# syllable only when typed with them ('chợ' yes, 'cho' no).
-FOREIGN: tuple[str, ...] = (
-    "ngân hàng",
-    "bưu điện",
-    "bệnh viện",
-    "trạm y tế",
-    "phòng khám",
-    "khám bệnh",
-    "nhà thuốc",
-    "hiệu thuốc",
-    "tiêm chủng",
-    "công an",
-    "ủy ban",
-    "uỷ ban",
-    "tòa án",
-    "siêu thị",
-    "chợ",
-    "cửa hàng",
-    "bến xe",
-    "xe buýt",
-    "xe bus",
-    "xe khách",
-    "vé xe",
-    "vé tàu",
-    "tàu",
-    "phà",
-    "sân bay",
-    "máy bay",
-    "nhà ga",
-    "lái xe",
-    "bằng lái",
-    "đăng kiểm",
-    "giá vàng",
-    "giá xăng",
-    "xăng",
-    "tiền điện",
-    "cúp điện",
-    "cắt điện",
-    "mất điện",
-    "tiền nước",
-    "nạp tiền",
-    "chuyển tiền",
-    "thẻ cào",
-    "lãi suất",
-    "vay vốn",
-    "thời tiết",
-    "sương mù",
-    "rét đậm",
-    "rét hại",
-    "gió mùa",
-    "mực nước",
-    "dự báo",
-    "có mưa",
-    "mưa không",
-    "nắng không",
-    "trời mưa",
-    "nhiệt độ",
-    "kết hôn",
-    "ly hôn",
-    "khai sinh",
-    "căn cước",
-    "đổi căn cước",
-    "làm căn cước",
-    "cấp căn cước",
-    "trạm thú y",
-    "trạm khuyến nông",
-    "chợ phiên",
-    "hộ chiếu",
-    "bảo hiểm y tế",
-    "sổ đỏ",
-    "đất đai",
-    "nộp thuế",
-    "tuyển dụng",
-    "tuyển giáo viên",
-    "đại học",
-    "điểm chuẩn",
-    "điểm thi",
-    "xổ số",
-    "bóng đá",
-    "nấu",
-    "món ăn",
-    "nhà hàng",
-    "khách sạn",
-    "quán",
-    "cà phê",
-    "mua",
-    "rẻ",
-    "bán",
-    "thuê",
-    # other public services and everyday errands people confuse with ours
-    "biển số",
-    "đăng ký xe",
-    "sang tên xe",
-    "giấy phép lái xe",
-    "cảnh sát",
-    "giao thông",
-    "phạt nguội",
-    "vi phạm",
-    "cứu hộ",
-    "cấp cứu",
-    "cứu thương",
-    "cứu hỏa",
-    "bão số",
-    "áp thấp",
-    "động đất",
-    "trị bệnh",
-    "chữa bệnh",
-    "nha sĩ",
-    "điện lực",
-    "sửa điện",
-    "thợ",
-    "điện máy",
-    "giá cả",
-    "tiền lương",
-    "lương hưu",
-    "trợ cấp thất nghiệp",
-    "bảo hiểm xã hội",
-    "sổ hộ khẩu",
-    "tạm trú",
-    "giấy khai sinh",
-    "chứng thực",
-    "công chứng",
-    "di chúc",
-    "việc làm",
-    "xuất khẩu lao động",
-    "vé số",
-    "đá gà",
-    "tin tức",
-    "ca sĩ",
-    "phim",
-    # school, not lifelong learning: repeating a year, parents' meetings
-    "ở lại lớp",
-    "họp phụ huynh",
-    "giáo viên chủ nhiệm",
-    # selling and market goods
-    "được giá",
-    "bán ở đâu",
-    "mua ở đâu",
-    "cá tươi",
-    "hàng tươi",
-    "thuế đất",
-)
-# Goods whose market price people ask about ('giá vàng', 'giá cá ngừ hôm nay').
-# A price now, on the market, or paid by traders ('thương lái mua bao nhiêu'): a market price.
-PRICE_NOW: tuple[str, ...] = (
-    "hom nay",
-    "hien nay",
-    "bay gio",
-    "thi truong",
-    "moi nhat",
-    "thuong lai",
-    "tai vuon",
-)
-PRICE_UNITS: tuple[str, ...] = ("can", "kg", "ky", "ki", "lit", "tan", "chi", "luong", "yen")
-NOT_PRICE: tuple[str, ...] = ("dinh", "han", "su", "the", "ve", "hoc", "lop", "khoa", "bia", "tri")
 
 
 ASKING: frozenset[str] = _asking()
