@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot import wording
 from bot.pack import visits
 from bot.pack.days import day_label
-from bot.pack.models import Course, Stop
+from bot.pack.models import Course, Stop, parse_range
 from bot.understanding import cues, replies, schedule
 from bot.understanding.answer import Answer, Choice
 from bot.understanding.base import EngineBase
@@ -33,8 +33,11 @@ def _visit_line(visit: visits.Visit, today: dt.date | None = None) -> str:
 
 
 def _in_part(time_range: str, part: str) -> bool:
+    """Whether a van visit is there in that part of the day: 16:30-19:00 is there in the
+    evening too ('tối mai xe ở đâu')."""
     low, high = schedule.PARTS[part]
-    return low <= dt.time.fromisoformat(time_range.split("-")[0]) < high
+    start, end = parse_range(time_range)
+    return start < high and end > low
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -116,8 +119,16 @@ class Answers(EngineBase):
         center_ids: set[str],
         q: Parsed | None = None,
         now: dt.datetime | None = None,
+        named: frozenset[str] = frozenset(),
     ) -> Answer:
+        """The classes listed under ``heading``: those one can still join (an ended one only
+        when the question names it (``named``), when the question asks about the
+        past, or when nothing else is left)."""
         chosen = list(courses)
+        if q is None or not q.find(cues.PAST):
+            chosen = [
+                c for c in chosen if c.id in named or replies.status(c, today) != "finished"
+            ] or chosen
         if free_only:
             chosen = [c for c in chosen if c.fee == 0] or chosen
         if center_ids:

@@ -92,6 +92,7 @@ class EngineBase:
             center_ids: set[str],
             q: Parsed | None = None,
             now: dt.datetime | None = None,
+            named: frozenset[str] = frozenset(),
         ) -> Answer: ...
 
         def text_scores(

@@ -65,12 +65,15 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         self.named = named
         self.topic_of = {c.id: c.topic for c in pack.courses}
         self.faq_by_id = {f.id: f for f in pack.faq}
-        self.library_words = frozenset(
-            t.fold
-            for lib in pack.libraries
-            for text in [*(c.reason or "" for c in lib.closures), *lib.services]
-            for t in self.analyze(text)
-        ) | {"tet", "le", "nghi", "sach", "ban", "doc"}
+        self.library_words = (
+            frozenset(
+                t.fold
+                for lib in pack.libraries
+                for text in [*(c.reason or "" for c in lib.closures), *lib.services]
+                for t in self.analyze(text)
+            )
+            | cues.AFTER_LIBRARY
+        )
         general = [
             *(p for group in cues.ALL for p in group),
             *STOP_ACC,

@@ -81,6 +81,8 @@ def _spans(folds: Sequence[str], phrase: Phrase) -> set[int]:
 
 
 _STOP_FOLDS = frozenset(fold(w) for w in STOP_ACC)
+# One-word forms of address that may close a question after its particle.
+_ADDRESSED = frozenset(w for w in cues.ADDRESSEE if " " not in w) | {"a", "ak", "ah"}
 _HEAD_WORDS = frozenset(
     h for h in cues.GENERIC_HEADS if " " not in h and h not in ("truong", "tinh", "san")
 )
@@ -168,8 +170,12 @@ class Reading(EngineBase):
         at, at_pos = _clock_time(folds, part)
         timeless = date_pos | (_find(folds, cues.TIME_WORDS) - names) | at_pos
         content = tuple(i for i, t in enumerate(fixed) if not is_stop(t) and i not in timeless)
-        if content and self._final_particle(fixed):
-            content = content[:-1] if content[-1] == len(fixed) - 1 else content
+        # The particle may be followed by whom it is said to ('ở đâu vậy ad', '... vay ban').
+        end = len(fixed)
+        while end > 1 and fixed[end - 1].fold in _ADDRESSED:
+            end -= 1
+        if content and self._final_particle(fixed[:end]):
+            content = tuple(i for i in content if i != end - 1)
         return Parsed(tuple(fixed), folds, when, date_pos, content, part, at)
 
     def _name_positions(self, folds: Sequence[str]) -> frozenset[int]:

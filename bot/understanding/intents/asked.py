@@ -65,6 +65,10 @@ class Asked:
         # 'giờ đang ở đâu') say *now*, not opening hours.
         self.hours_pos = q.find(cues.HOURS) - q.find(cues.NOW_GIO)
         self.lib_word = q.find(cues.LIBRARY)
+        if not self.hours_pos and self.lib_word and q.when is not None and not q.when.now:
+            # 'thứ 4 tuần sau dẫn con lên thư viện thiếu nhi được không': coming to a library on
+            # a day asks whether it is open then.
+            self.hours_pos = q.find(cues.COMING)
         self.mobile_pos = q.find(cues.MOBILE)
         self.mobile_strong = q.find(cues.MOBILE_STRONG)
         self.sched_pos = q.find(cues.SCHEDULE)
