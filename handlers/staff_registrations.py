@@ -19,9 +19,11 @@ from db import registrations as reg_db
 from db import staff as staff_db
 from db.models import UserRow
 from db.models_registrations import RegistrationRow
-from handlers import my_registrations, staff
+from handlers import my_registrations
 from handlers.context import Ctx
 from handlers.registration_rules import shown_phone
+from handlers.staff_roles import StaffHandler, actor, allowed
+from handlers.staff_stats import statistics as general_statistics
 
 
 def _course_data(code: str, course_id: str) -> str:
@@ -71,7 +73,7 @@ async def spreadsheet(ctx: Ctx, course: Course) -> list[Reply]:
     rows = await reg_db.roster(ctx.session, course.id)
     data = views.roster_workbook(course, rows, phones(rows), ctx.app.tz)
     await staff_db.audit(
-        ctx.session, actor=staff.actor(ctx), action="registrations.export",
+        ctx.session, actor=actor(ctx), action="registrations.export",
         detail={"course": course.id, "rows": len(rows)}, now=ctx.now,
     )  # fmt: skip
     attachment = Attachment(f"dang-ky-{course.id}.xlsx", data)
@@ -115,7 +117,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
     if promoted is not None and course is not None:
         await my_registrations.tell_promoted(ctx, course, promoted)
     await staff_db.audit(
-        ctx.session, actor=staff.actor(ctx), action="registrations.cancel",
+        ctx.session, actor=actor(ctx), action="registrations.cancel",
         detail={"course": cancelled.course_id, "registration": cancelled.id}, now=ctx.now,
     )  # fmt: skip
     return [Reply(f"Đã hủy đăng ký của {cancelled.name} ở lớp «{title}»; người đó sẽ được báo.")]
@@ -123,7 +125,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
 
 async def button(ctx: Ctx, data: str) -> list[Reply] | None:
     """A pressed ``sr:`` button; None when the sender is not staff (the caller shows help)."""
-    if not staff.allowed(ctx.role, "editor"):
+    if not allowed(ctx.role, "editor"):
         return None
     _, code, value = [*data.split(":", 2), "", ""][:3]
     if code in ("l", "L", "x", "X"):
@@ -140,7 +142,7 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
 
 async def statistics(ctx: Ctx) -> list[Reply]:
     """/thongke: the 30-day figures, then sign-ups and demand for classes not offered."""
-    replies = await staff.statistics(ctx)
+    replies = await general_statistics(ctx)
     counts = await reg_db.counts(ctx.session)
     demand = await reg_db.demand_counts(ctx.session)
     lines = []
@@ -158,7 +160,7 @@ async def statistics(ctx: Ctx) -> list[Reply]:
     return replies
 
 
-COMMANDS: dict[str, tuple[str, staff.StaffHandler]] = {
+COMMANDS: dict[str, tuple[str, StaffHandler]] = {
     "dangky": ("editor", overview),
     "thongke": ("editor", statistics),
 }
