@@ -11,7 +11,9 @@ from bot.messages import Button, Reply, one_line
 from bot.pack.models import Faq
 from db import staff as staff_db
 from db.retention import printable, record_provenance
+from handlers import dialogs
 from handlers.context import Ctx, slugify
+from handlers.dialogs import Inbox, InboxGroup
 from handlers.staff_content import apply_pack
 from handlers.staff_roles import actor
 
@@ -28,12 +30,12 @@ async def inbox(ctx: Ctx) -> list[Reply]:
     groups = group_questions([(r.id, r.text) for r in rows])[:INBOX_GROUPS]
     if not groups:
         return [Reply(f"Không có câu hỏi nào chưa trả lời trong {INBOX_DAYS} ngày qua. 🎉")]
-    stored = []
+    stored = Inbox()
     replies = []
     for n, group in enumerate(groups):
         faq_ids = _faq_suggestions(ctx, group.text)
-        stored.append(
-            {"rows": list(group.row_ids), "texts": list(group.texts[:5]), "faq": faq_ids}
+        stored.groups.append(
+            InboxGroup(rows=list(group.row_ids), texts=list(group.texts[:5]), faq=faq_ids)
         )
         variants = "; ".join(f"“{t}”" for t in group.texts[1:3])
         text = f"❓ “{group.text}” — {group.count} lần" + (
@@ -48,10 +50,7 @@ async def inbox(ctx: Ctx) -> list[Reply]:
             (Button("✍️ Viết câu trả lời mới", f"st:new:{n}"), Button("🙈 Bỏ qua", f"st:ign:{n}"))
         )
         replies.append(Reply(text, buttons=tuple(buttons)))
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, INBOX, {"groups": stored},
-        now=ctx.now,
-    )  # fmt: skip
+    await dialogs.save_data(ctx, INBOX, stored.to_data())
     return replies
 
 
@@ -60,23 +59,22 @@ def _faq_suggestions(ctx: Ctx, question: str) -> list[str]:
     return faq_suggestions(ctx.live.engine, ctx.pack, question, ctx.now)
 
 
-async def _inbox_group(ctx: Ctx, index: int) -> dict[str, object] | None:
-    dialog = await staff_db.get_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, INBOX
-    )
-    groups = (dialog.data.get("groups") if dialog else None) or []
+async def _inbox_group(ctx: Ctx, index: int) -> InboxGroup | None:
+    data = await dialogs.load_data(ctx, INBOX)
+    stored = Inbox.from_data(data) if data is not None else None
+    groups = stored.groups if stored is not None else []
     return groups[index] if 0 <= index < len(groups) else None
 
 
 async def add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
     group = await _inbox_group(ctx, index)
-    faq_ids = list(group.get("faq", [])) if group else []  # type: ignore[call-overload]
+    faq_ids = list(group.faq) if group else []
     if group is None or not 0 <= pick < len(faq_ids):
         return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
     faq = ctx.pack.faq_entry(faq_ids[pick])
     if faq is None:
         return [Reply("Câu hỏi đáp này không còn nữa.")]
-    texts = [one_line(str(t)) for t in group["texts"]]  # type: ignore[attr-defined]
+    texts = [one_line(t) for t in group.texts]
     known = {faq.question, *faq.alternates}
     added = [t for t in texts if t not in known]
     updated = faq.model_copy(update={"alternates": [*faq.alternates, *added]})
@@ -84,7 +82,7 @@ async def add_alternate(ctx: Ctx, index: int, pick: int) -> list[Reply]:
         update={"faq": [updated if f.id == faq.id else f for f in ctx.pack.faq]}
     )
     version = await apply_pack(ctx, pack, source="inbox", note=f"Thêm cách hỏi cho {faq.id}")
-    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    rows = list(group.rows)
     await record_provenance(
         ctx.session, faq=faq.id, kind="alternate", texts=added, question_ids=rows, now=ctx.now
     )  # whose wordings these are: erasing their data removes them again
@@ -96,11 +94,8 @@ async def start_new_faq(ctx: Ctx, index: int) -> list[Reply]:
     group = await _inbox_group(ctx, index)
     if group is None:
         return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ, dict(group),
-        now=ctx.now,
-    )  # fmt: skip
-    question = group["texts"][0]  # type: ignore[index]
+    await dialogs.save_data(ctx, NEW_FAQ, group.to_data())
+    question = group.texts[0]
     return [Reply(f"Gõ câu trả lời cho “{question}” (hoặc /huybo để thôi):")]
 
 
@@ -108,8 +103,8 @@ async def ignore(ctx: Ctx, index: int) -> list[Reply]:
     group = await _inbox_group(ctx, index)
     if group is None:
         return [Reply("Danh sách đã cũ, gõ /chuatraloi để xem lại.")]
-    await staff_db.close_questions(ctx.session, group["rows"], "ignored")  # type: ignore[arg-type]
-    rows = [int(r) for r in group["rows"]]  # type: ignore[attr-defined]
+    rows = list(group.rows)
+    await staff_db.close_questions(ctx.session, rows, "ignored")
     detail = {"questions": rows, "count": len(rows)}  # ids only: no citizen's text in the audit
     await staff_db.audit(ctx.session, actor(ctx), "inbox.ignore", detail, now=ctx.now)
     return [Reply("Đã bỏ qua nhóm câu hỏi này.", edit=True)]
@@ -117,15 +112,17 @@ async def ignore(ctx: Ctx, index: int) -> list[Reply]:
 
 async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     """The answer typed for a new FAQ started from the inbox, or None when none is."""
-    dialog = await staff_db.get_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ
-    )
-    if dialog is None:
+    data = await dialogs.load_data(ctx, NEW_FAQ)
+    if data is None:
         return None
-    texts = [one_line(str(t)) for t in dialog.data.get("texts", [])]
+    group = InboxGroup.from_data(data)
+    if group is None:  # unreadable (another version's): no dialog
+        await dialogs.drop(ctx, NEW_FAQ)
+        return None
+    texts = [one_line(t) for t in group.texts]
     text = printable(text)
     question = texts[0] if texts else text
-    await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, NEW_FAQ)
+    await dialogs.drop(ctx, NEW_FAQ)
     base = slugify(question)[:50].strip("-") or "hoi-dap"
     taken = {f.id for f in ctx.pack.faq}
     faq_id, n = base, 2
@@ -134,7 +131,7 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     entry = Faq(id=faq_id, question=question, alternates=texts[1:], answer=text)
     pack = ctx.pack.model_copy(update={"faq": [*ctx.pack.faq, entry]})
     version = await apply_pack(ctx, pack, source="inbox", note=f"Hỏi đáp mới {faq_id}")
-    rows = [int(r) for r in dialog.data.get("rows", [])]
+    rows = list(group.rows)
     for kind, adopted in (("question", [question]), ("alternate", texts[1:])):
         await record_provenance(
             ctx.session, faq=faq_id, kind=kind, texts=adopted, question_ids=rows, now=ctx.now
