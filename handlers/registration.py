@@ -95,10 +95,8 @@ async def _dialog_course(ctx: Ctx) -> tuple[SignUp, Course | None] | None:
 
 
 async def _put(ctx: Ctx, data: SignUp) -> None:
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG, data.to_data(),
-        now=ctx.now,
-    )  # fmt: skip
+    channel, user_id = ctx.incoming.channel, ctx.incoming.user_id
+    await staff_db.put_dialog(ctx.session, channel, user_id, DIALOG, data.to_data(), now=ctx.now)
     ctx.user.signup_at = ctx.now
 
 
