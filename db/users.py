@@ -128,3 +128,8 @@ async def recipients(session: AsyncSession, user_pks: Iterable[int]) -> list[tup
         select(UserRow.id, UserRow.channel, UserRow.chat_id).where(UserRow.id.in_(set(user_pks)))
     )
     return [(pk, channel, chat) for pk, channel, chat in rows]
+
+
+async def by_pk(session: AsyncSession, user_pk: int) -> UserRow | None:
+    """The user row of ``user_pk`` (None once erased)."""
+    return await session.get(UserRow, user_pk)

@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-
-from sqlalchemy import select, update
+from collections.abc import Awaitable, Callable
 
 from bot.messages import Button, Reply
 from bot.notify.config import load_notify_settings
 from bot.notify.outbox import URGENT, counts, create_broadcast
 from bot.notify.subscriptions import audience_filter, subscribers
+from db import broadcasts as broadcasts_db
 from db import staff as staff_db
-from db.models_notify import BroadcastRow, DeliveryRow
+from db.models_notify import BroadcastRow
+from handlers import dialogs
 from handlers.context import Ctx
+from handlers.dialogs import Announcement
 
 KIND = "announce"
 MAX_TITLE = 120
@@ -33,20 +35,19 @@ def _text(title: str, body: str) -> str:
     return f"**📢 {title}**\n{body}"  # a whole bold line: bold where the platform can
 
 
-async def _state(ctx: Ctx) -> dict[str, object] | None:
-    row = await staff_db.get_dialog(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
-    return dict(row.data) if row is not None else None
+async def _state(ctx: Ctx) -> Announcement | None:
+    """The announcement being written; one stored unreadably (another version's) is none."""
+    data = await dialogs.load_data(ctx, KIND)
+    return Announcement.from_data(data) if data is not None else None
 
 
-async def _save(ctx: Ctx, data: dict[str, object]) -> None:
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND, data, now=ctx.now
-    )
+async def _save(ctx: Ctx, data: Announcement) -> None:
+    await dialogs.save_data(ctx, KIND, data.to_data())
 
 
 async def start(ctx: Ctx) -> list[Reply]:
     """/thongbaomoi: begin a new announcement."""
-    await _save(ctx, {"step": "title", "topics": [], "communes": [], "all": True})
+    await _save(ctx, Announcement(step="title"))
     return [Reply("📢 Thông báo mới. Gõ tiêu đề (hoặc /huybo để thôi):")]
 
 
@@ -55,9 +56,9 @@ def _communes(ctx: Ctx) -> list[str]:
     return sorted(names)
 
 
-def _audience_reply(ctx: Ctx, data: dict[str, object]) -> Reply:
-    topics = set(data.get("topics", []))  # type: ignore[call-overload]
-    communes = set(data.get("communes", []))  # type: ignore[call-overload]
+def _audience_reply(ctx: Ctx, data: Announcement) -> Reply:
+    topics = set(data.topics)
+    communes = set(data.communes)
     everyone = not topics and not communes
     rows = [(Button(("✅ " if everyone else "⬜ ") + "Mọi người đăng ký", "st:an:a"),)]
     for n, topic in enumerate(ctx.pack.topics[:20]):
@@ -81,17 +82,17 @@ def _when_reply() -> Reply:
     return Reply(text, buttons=((Button("Gửi ngay", "st:an:now"),),), edit=True)
 
 
-async def _preview(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
-    audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
+async def _preview(ctx: Ctx, data: Announcement) -> list[Reply]:
+    audience = audience_filter(data.topics, data.communes)
     reach = len(await subscribers(ctx.session, audience))
-    when = dt.datetime.fromisoformat(str(data["when"])).astimezone(ctx.app.tz)
+    when = dt.datetime.fromisoformat(str(data.when)).astimezone(ctx.app.tz)
     quiet = load_notify_settings()
     goes = quiet.out_of_quiet(max(when, ctx.now))
     intro = (
         f"Xem trước: sẽ gửi lúc {goes:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
         "Tin nhắn người dân nhận được:"
     )
-    preview = Reply(_text(str(data["title"]), str(data["body"])))
+    preview = Reply(_text(str(data.title), str(data.body)))
     row = [Button("✅ Lên lịch gửi", "st:an:go")]
     question = "Xác nhận gửi?"
     if goes > max(when, ctx.now):  # in quiet hours: say so, and offer to send anyway
@@ -122,36 +123,48 @@ def _parse_when(ctx: Ctx, value: str) -> dt.datetime | None:
     return when
 
 
+async def _typed_title(ctx: Ctx, data: Announcement, text: str) -> list[Reply]:
+    if len(text) > MAX_TITLE:
+        return [Reply(f"Tiêu đề dài quá (tối đa {MAX_TITLE} ký tự). Gõ lại:")]
+    data.step, data.title = "body", text
+    await _save(ctx, data)
+    return [Reply("Gõ nội dung thông báo:")]
+
+
+async def _typed_body(ctx: Ctx, data: Announcement, text: str) -> list[Reply]:
+    if len(text) > MAX_BODY:
+        return [Reply(f"Nội dung dài quá (tối đa {MAX_BODY} ký tự). Gõ lại:")]
+    data.step, data.body = "audience", text
+    await _save(ctx, data)
+    return [_audience_reply(ctx, data)]
+
+
+async def _typed_when(ctx: Ctx, data: Announcement, text: str) -> list[Reply]:
+    when = _parse_when(ctx, text)
+    if when is None or when < ctx.now - dt.timedelta(minutes=1):
+        return [
+            Reply("Chưa hiểu thời điểm (hoặc đã qua). Gõ ví dụ 25/12 08:00, hoặc bấm Gửi ngay.")
+        ]
+    data.step, data.when = "confirm", when.isoformat()
+    await _save(ctx, data)
+    return await _preview(ctx, data)
+
+
+# The steps that take typed text (audience and confirm take buttons): {step: handler}.
+TYPED_STEPS: dict[str, Callable[[Ctx, Announcement, str], Awaitable[list[Reply]]]] = {
+    "title": _typed_title,
+    "body": _typed_body,
+    "when": _typed_when,
+}
+
+
 async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     """Typed text for the announcement being written, or None when none is."""
     data = await _state(ctx)
-    if data is None:
+    step = TYPED_STEPS.get(data.step) if data is not None else None
+    if data is None or step is None:
         return None
-    step = data.get("step")
-    if step == "title":
-        if len(text) > MAX_TITLE:
-            return [Reply(f"Tiêu đề dài quá (tối đa {MAX_TITLE} ký tự). Gõ lại:")]
-        data.update(step="body", title=text)
-        await _save(ctx, data)
-        return [Reply("Gõ nội dung thông báo:")]
-    if step == "body":
-        if len(text) > MAX_BODY:
-            return [Reply(f"Nội dung dài quá (tối đa {MAX_BODY} ký tự). Gõ lại:")]
-        data.update(step="audience", body=text)
-        await _save(ctx, data)
-        return [_audience_reply(ctx, data)]
-    if step == "when":
-        when = _parse_when(ctx, text)
-        if when is None or when < ctx.now - dt.timedelta(minutes=1):
-            return [
-                Reply(
-                    "Chưa hiểu thời điểm (hoặc đã qua). Gõ ví dụ 25/12 08:00, hoặc bấm Gửi ngay."
-                )
-            ]
-        data.update(step="confirm", when=when.isoformat())
-        await _save(ctx, data)
-        return await _preview(ctx, data)
-    return None
+    return await step(ctx, data, text)
 
 
 async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -162,10 +175,10 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
     data = await _state(ctx)
     if data is None:
         return [Reply("Không có thông báo nào đang soạn. Gõ /thongbaomoi để bắt đầu.")]
-    topics = list(data.get("topics", []))  # type: ignore[call-overload]
-    communes = list(data.get("communes", []))  # type: ignore[call-overload]
+    topics = list(data.topics)
+    communes = list(data.communes)
     if action == "a":
-        data.update(topics=[], communes=[])
+        data.topics, data.communes = [], []
     elif action in ("t", "c") and len(args) > 1 and args[1].isdecimal():
         pool = [t.id for t in ctx.pack.topics] if action == "t" else _communes(ctx)
         chosen = topics if action == "t" else communes
@@ -173,18 +186,18 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
         if index < len(pool):
             item = pool[index]
             chosen.remove(item) if item in chosen else chosen.append(item)
-        data.update(topics=topics, communes=communes)
+        data.topics, data.communes = topics, communes
     elif action == "ok":
-        data.update(step="when")
+        data.step = "when"
         await _save(ctx, data)
         return [_when_reply()]
     elif action == "now":
-        data.update(step="confirm", when=ctx.now.isoformat())
+        data.step, data.when = "confirm", ctx.now.isoformat()
         await _save(ctx, data)
         return await _preview(ctx, data)
-    elif action == "go" and data.get("step") == "confirm":
+    elif action == "go" and data.step == "confirm":
         return await _schedule(ctx, data)
-    elif action == "urgent" and data.get("step") == "confirm":
+    elif action == "urgent" and data.step == "confirm":
         return await _schedule(ctx, data, urgent=True)
     elif action == "x":
         await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
@@ -195,27 +208,27 @@ async def button(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [_audience_reply(ctx, data)]
 
 
-async def _schedule(ctx: Ctx, data: dict[str, object], *, urgent: bool = False) -> list[Reply]:
-    audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
+async def _schedule(ctx: Ctx, data: Announcement, *, urgent: bool = False) -> list[Reply]:
+    audience = audience_filter(data.topics, data.communes)
     recipients = await subscribers(ctx.session, audience)
-    when = dt.datetime.fromisoformat(str(data["when"]))
+    when = dt.datetime.fromisoformat(str(data.when))
     # unique per announcement (two in the same second are two); a second press of the button
     # finds no dialog, so it cannot schedule twice
     source = f"staff:{ctx.incoming.user_key}:{ctx.now.isoformat()}:{uuid.uuid4().hex[:8]}"
     broadcast_id = await create_broadcast(
         ctx.session, source=source, kind=URGENT if urgent else "announcement",
-        title=str(data["title"]),
-        text=_text(str(data["title"]), str(data["body"])), recipients=recipients,
+        title=str(data.title),
+        text=_text(str(data.title), str(data.body)), recipients=recipients,
         due_at=max(when, ctx.now), now=ctx.now,
     )  # fmt: skip
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
     detail = {
         "broadcast": broadcast_id,
-        "title": data["title"],
+        "title": data.title,
         "recipients": len(recipients),
-        "due_at": str(data["when"]),
-        "topics": data.get("topics"),
-        "communes": data.get("communes"),
+        "due_at": str(data.when),
+        "topics": data.topics,
+        "communes": data.communes,
         "urgent": urgent,
     }
     await staff_db.audit(
@@ -236,9 +249,7 @@ async def _schedule(ctx: Ctx, data: dict[str, object], *, urgent: bool = False) 
 
 async def progress(ctx: Ctx) -> list[Reply]:
     """/guitin: recent broadcasts with sent / pending / failed / skipped, and cancel buttons."""
-    rows = (
-        await ctx.session.scalars(select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(8))
-    ).all()
+    rows = await broadcasts_db.recent(ctx.session, 8)
     if not rows:
         return [Reply("Chưa có đợt gửi tin nào.")]
     tally = await counts(ctx.session, [b.id for b in rows])
@@ -266,7 +277,7 @@ def may_cancel(role: str | None, broadcast: BroadcastRow) -> bool:
 
 
 async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
-    broadcast = await ctx.session.get(BroadcastRow, broadcast_id)
+    broadcast = await broadcasts_db.get(ctx.session, broadcast_id)
     if broadcast is None or broadcast.status != "running":
         return [Reply("Đợt gửi này không còn hủy được.")]
     if not may_cancel(ctx.role, broadcast):
@@ -274,11 +285,7 @@ async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
             Reply("Đợt này do hệ thống gửi (nhắc lịch, báo thay đổi); chỉ quản trị viên hủy được.")
         ]
     before = (await counts(ctx.session, [broadcast_id]))[broadcast_id]
-    result = await ctx.session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.broadcast_id == broadcast_id, DeliveryRow.status == "pending")
-        .values(status="skipped", error="cán bộ đã hủy")
-    )  # pending includes what a 429 or an error put back in the queue
+    stopped = await broadcasts_db.skip_pending(ctx.session, broadcast_id, error="cán bộ đã hủy")
     broadcast.status = "cancelled"  # the outbox claims nothing more of it, nor requeues
     broadcast.reason = f"hủy bởi {ctx.incoming.user_key}"
     broadcast.finished_at = ctx.now
@@ -286,7 +293,6 @@ async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
         ctx.session, ctx.incoming.user_key, "announcement.cancel", {"broadcast": broadcast_id},
         now=ctx.now,
     )  # fmt: skip
-    stopped = int(getattr(result, "rowcount", 0) or 0)
     lines = [f"Đã hủy đợt {broadcast_id}: {stopped} tin chưa gửi sẽ không gửi nữa."]
     if before.get("sending"):
         lines.append(f"{before['sending']} tin đang được gửi đúng lúc này nên có thể vẫn đến.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.messages import Button, Reply
@@ -19,6 +18,9 @@ from handlers.context import Ctx, choice_button
 from handlers.menu import feedback_row, main_buttons
 from handlers.registration_rules import signup_rows
 from handlers.subscriptions import remind_rows
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 LOGGED_KINDS = {"fallback", "clarify"}
 SEPARATOR = "---"

@@ -63,7 +63,7 @@ async def _dialog(ctx: Ctx, kind: str) -> dict[str, object] | None:
     if row is None:
         return None
     if ctx.now - row.updated_at > ctx.app.settings.conversation_quiet:
-        await ctx.session.delete(row)
+        await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, kind)
         return None
     return dict(row.data)
 

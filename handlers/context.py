@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.app import App, Live
-from bot.messages import Button, Incoming, button, digest_ref
+from bot.messages import MAX_BUTTON_DATA, Button, Incoming, button, digest_ref
 from bot.pack import Pack
 from bot.wording import slugify as slugify  # re-exported: the handlers' button slugs
 from db.models import UserRow
 from handlers.texts import t
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass
@@ -73,6 +76,33 @@ def choice_button(pack: Pack, label: str, ref: str) -> Button:
     return button(label, ref)
 
 
+def short_data(ref: str) -> str:
+    """Button data for ``ref``: itself when it fits 64 ASCII bytes, else its ``h:`` digest
+    (:func:`resolve` turns it back, from the refs of the live pack listed below)."""
+    return ref if ref.isascii() and len(ref) <= MAX_BUTTON_DATA else digest_ref(ref)
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha1(value.encode()).hexdigest()[:16]
+
+
+# Button data of the short-data schemes before ``h:`` (an upper-case code and a hash of the id),
+# still under messages in people's chats: (old prefix, the prefix it stands for).
+_OLD_HASHED = (
+    ("n:T:", "n:t:"),
+    ("n:C:", "n:c:"),
+    ("rm:C:", "rm:c:"),
+    ("rm:S:", "rm:s:"),
+    ("rG:", "rg:"),
+    ("sr:L:", "sr:l:"),
+    ("sr:X:", "sr:x:"),
+)
+
+
+def _communes(pack: Pack) -> set[str]:
+    return {s.commune for s in pack.stops} | {c.commune for c in pack.centers}
+
+
 _DIGESTS: dict[int, tuple[Pack, dict[str, str]]] = {}
 
 
@@ -80,6 +110,15 @@ def _digests(pack: Pack) -> dict[str, str]:
     cached = _DIGESTS.get(id(pack))
     if cached is not None and cached[0] is pack:
         return cached[1]
+    values: dict[str, list[str]] = {
+        "n:t:": [x.id for x in pack.topics],
+        "n:c:": [slugify(c) for c in _communes(pack)],
+        "rm:c:": [c.id for c in pack.courses],
+        "rm:s:": [s.id for s in pack.stops],
+        "rg:": [c.id for c in pack.courses],
+        "sr:l:": [c.id for c in pack.courses],
+        "sr:x:": [c.id for c in pack.courses],
+    }
     refs = [f"faq:{f.id}" for f in pack.faq]
     refs += [f"course:{c.id}" for c in pack.courses]
     refs += [f"topic:{x.id}" for x in pack.topics]
@@ -88,7 +127,10 @@ def _digests(pack: Pack) -> dict[str, str]:
     refs += [f"stop:{x.id}" for x in pack.stops]
     refs += [f"fb:1:{f.id}" for f in pack.faq] + [f"fb:0:{f.id}" for f in pack.faq]
     refs += [f"v:{slugify(s.commune)}" for s in pack.stops]
+    refs += [prefix + value for prefix, items in values.items() for value in items]
     table = {digest_ref(r): r for r in refs}
+    for old, new in _OLD_HASHED:
+        table.update({old + _hash(value): new + value for value in values[new]})
     if len(_DIGESTS) > 4:
         _DIGESTS.clear()
     _DIGESTS[id(pack)] = (pack, table)
@@ -96,7 +138,11 @@ def _digests(pack: Pack) -> dict[str, str]:
 
 
 def resolve(data: str, pack: Pack) -> str | None:
-    """Button data back to a ref (digests looked up in the live pack; None if gone)."""
+    """Button data back to a ref (digests looked up in the live pack; None if gone). Data of
+    the older hashed schemes resolves too; when its item is gone it is passed on as it is, and
+    its handler says the item is gone (as it did)."""
     if data.startswith("h:"):
         return _digests(pack).get(data)
+    if data.startswith(tuple(old for old, _ in _OLD_HASHED)):
+        return _digests(pack).get(data, data)
     return data

@@ -13,10 +13,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from bot.app import App
 from bot.messages import DURABLE, Button, Incoming, Reply
+from db.errors import DBAPIError, OperationalError
 from db.staff import mark_disliked
 from db.users import flood_state, record_feedback, touch_user
 from handlers import (
@@ -110,64 +109,134 @@ async def _command(ctx: Ctx) -> list[Reply]:
     return await COMMANDS.get(name, menu.help_)(ctx)
 
 
+ButtonHandler = Callable[[Ctx, str], Awaitable[list[Reply]]]  # (ctx, the pressed data)
+
+
+def _rest(data: str) -> str:
+    return data.partition(":")[2]
+
+
+async def _staff_button(ctx: Ctx, data: str) -> list[Reply]:
+    replies = await staff.button(ctx, data)
+    return replies if replies is not None else await menu.help_(ctx)
+
+
+async def _staff_signups_button(ctx: Ctx, data: str) -> list[Reply]:
+    replies = await staff_registrations.button(ctx, data)
+    return replies if replies is not None else await menu.help_(ctx)
+
+
+async def _ask_staff_button(ctx: Ctx, data: str) -> list[Reply]:
+    return await ask_person.button(ctx, _rest(data))
+
+
+async def _demand_button(ctx: Ctx, data: str) -> list[Reply]:
+    return await demand.press(ctx)
+
+
+async def _privacy_button(ctx: Ctx, data: str) -> list[Reply]:
+    return await (privacy.erase(ctx) if _rest(data) == "erase" else privacy.keep(ctx))
+
+
+async def _menu_button(ctx: Ctx, data: str) -> list[Reply]:
+    section, _, page = _rest(data).partition(":")
+    if section == "courses":
+        return await menu.topics(ctx, edit=True)
+    if section == "hours":
+        return await menu.libraries(ctx, edit=True)
+    if section == "van":
+        return await menu.van(ctx, edit=True)
+    if section == "faq":
+        return await menu.faq_list(ctx, int(page) if page.isdecimal() else 0, edit=True)
+    if section == "notify":
+        return await subscriptions.menu(ctx, edit=True)
+    return await menu.main_menu(ctx, edit=True)
+
+
+async def _commune_button(ctx: Ctx, data: str) -> list[Reply]:
+    return await menu.commune(ctx, _rest(data))
+
+
+async def _language_button(ctx: Ctx, data: str) -> list[Reply]:
+    ctx.incoming = dataclasses.replace(ctx.incoming, args=(_rest(data),))
+    return await _lang(ctx)
+
+
+async def _feedback_button(ctx: Ctx, data: str) -> list[Reply]:
+    helpful, _, faq_id = _rest(data).partition(":")
+    await record_feedback(
+        ctx.session, user_pk=ctx.user.id, ref=f"faq:{faq_id}", helpful=helpful == "1", now=ctx.now
+    )
+    if helpful == "1":
+        return [Reply(ctx.t("thanks_feedback"), notice=ctx.t("thanks_feedback"))]
+    await mark_disliked(ctx.session, ctx.user.id, faq_id)
+    return [Reply(ctx.t("feedback_bad", contact=ctx.pack.info.contact))]
+
+
+async def _item_button(ctx: Ctx, data: str) -> list[Reply]:
+    answer = ctx.live.engine.render(data, ctx.now)
+    if answer.kind == "fallback":
+        return await _stale_button(ctx, data)
+    state.keep(ctx.user, answer.context)  # a pressed item is what was "just shown"
+    # Browsing edits the menu message; an answer picked from a clarify list is new.
+    edit = data.partition(":")[0] in ("topic", "library", "course")
+    return [menu.item_reply(ctx, data, answer, edit=edit)]
+
+
+async def _stale_button(ctx: Ctx, data: str) -> list[Reply]:
+    return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+
+
+# What a pressed button does, by readable action name (the staff ones route on in staff.ACTIONS).
+BUTTONS: dict[str, ButtonHandler] = {
+    "staff": _staff_button,
+    "staff_signups": _staff_signups_button,  # /dangky: rosters, spreadsheets, cancelling
+    "ask_staff": _ask_staff_button,  # a citizen's question to staff
+    "signup": registration.on_button,  # 📝 Đăng ký under a class
+    "signup_consent": registration.on_button,  # Đồng ý / Thôi
+    "cancel_signup": registration.on_button,  # "đăng ký của tôi"
+    "demand": _demand_button,  # 🙋 Báo tôi khi có lớp
+    "privacy": _privacy_button,  # /xoadulieu's confirmation
+    "menu": _menu_button,
+    "commune": _commune_button,  # the van's stops in one commune
+    "notices": subscriptions.on_button,  # /thongbao's toggles
+    "remind": subscriptions.on_button,  # ⏰ Nhắc tôi
+    "cancel_reminder": subscriptions.on_button,
+    "language": _language_button,
+    "feedback": _feedback_button,  # 👍 / 👎 under a FAQ answer
+    "item": _item_button,  # a FAQ, class, topic, library, centre or van stop by its ref
+}
+# Button data starts with a short code (it must fit 64 bytes, and the buttons already sent sit
+# under messages in people's chats, so the codes on the wire stay as they are): its action.
+BUTTON_CODES: dict[str, str] = {
+    "st": "staff",
+    "sr": "staff_signups",
+    "hq": "ask_staff",
+    "rg": "signup",
+    "rG": "signup",  # a course id too long for 64 bytes, hashed
+    "rgy": "signup_consent",
+    "rgn": "signup_consent",
+    "rgx": "cancel_signup",
+    "dm": "demand",
+    "pv": "privacy",
+    "m": "menu",
+    "v": "commune",
+    "n": "notices",
+    "rm": "remind",
+    "rmx": "cancel_reminder",
+    "lang": "language",
+    "fb": "feedback",
+    **{kind: "item" for kind in ("faq", "course", "topic", "library", "center", "stop")},
+}
+
+
 async def _button(ctx: Ctx) -> list[Reply]:
-    """Route a pressed button by its data prefix."""
+    """Route a pressed button by its data's code (``BUTTON_CODES``, then ``BUTTONS``)."""
     data = resolve(ctx.incoming.button or "", ctx.pack)
     if data is None:
-        return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
-    head, _, rest = data.partition(":")
-    if head == "st":
-        replies = await staff.button(ctx, data)
-        return replies if replies is not None else await menu.help_(ctx)
-    if head == "hq":
-        return await ask_person.button(ctx, rest)
-    if head == "sr":
-        replies = await staff_registrations.button(ctx, data)
-        return replies if replies is not None else await menu.help_(ctx)
-    if head in ("rg", "rG", "rgy", "rgn", "rgx"):
-        return await registration.on_button(ctx, data)
-    if head == "dm":
-        return await demand.press(ctx)
-    if head == "pv":
-        return await (privacy.erase(ctx) if rest == "erase" else privacy.keep(ctx))
-    if head == "m":
-        section, _, page = rest.partition(":")
-        if section == "courses":
-            return await menu.topics(ctx, edit=True)
-        if section == "hours":
-            return await menu.libraries(ctx, edit=True)
-        if section == "van":
-            return await menu.van(ctx, edit=True)
-        if section == "faq":
-            return await menu.faq_list(ctx, int(page) if page.isdecimal() else 0, edit=True)
-        if section == "notify":
-            return await subscriptions.menu(ctx, edit=True)
-        return await menu.main_menu(ctx, edit=True)
-    if head == "v":
-        return await menu.commune(ctx, rest)
-    if head in ("n", "rm", "rmx"):
-        return await subscriptions.on_button(ctx, data)
-    if head == "lang":
-        ctx.incoming = dataclasses.replace(ctx.incoming, args=(rest,))
-        return await _lang(ctx)
-    if head == "fb":
-        helpful, _, faq_id = rest.partition(":")
-        await record_feedback(
-            ctx.session, user_pk=ctx.user.id, ref=f"faq:{faq_id}", helpful=helpful == "1",
-            now=ctx.now,
-        )  # fmt: skip
-        if helpful == "1":
-            return [Reply(ctx.t("thanks_feedback"), notice=ctx.t("thanks_feedback"))]
-        await mark_disliked(ctx.session, ctx.user.id, faq_id)
-        return [Reply(ctx.t("feedback_bad", contact=ctx.pack.info.contact))]
-    if head in ("faq", "course", "topic", "library", "center", "stop"):
-        answer = ctx.live.engine.render(data, ctx.now)
-        if answer.kind == "fallback":
-            return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
-        state.keep(ctx.user, answer.context)  # a pressed item is what was "just shown"
-        # Browsing edits the menu message; an answer picked from a clarify list is new.
-        return [menu.item_reply(ctx, data, answer, edit=head in ("topic", "library", "course"))]
-    return [Reply(ctx.t("stale_button"), buttons=menu.main_buttons(ctx))]
+        return await _stale_button(ctx, "")
+    handler = BUTTONS.get(BUTTON_CODES.get(data.partition(":")[0], ""), _stale_button)
+    return await handler(ctx, data)
 
 
 async def _text(ctx: Ctx) -> list[Reply]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import update
-
 from bot.messages import Button, Reply, short_label
 from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import add_reminder
 from bot.pack.models import Course
 from db import registrations as reg_db
-from db.models import UserRow
-from db.models_notify import ReminderRow
+from db import reminders as reminders_db
+from db import users as users_db
 from db.models_registrations import RegistrationRow
 from handlers.context import Ctx, slugify
 from handlers.registration_rules import confirmation, starts_at
@@ -53,7 +51,7 @@ async def tell_promoted(ctx: Ctx, course: Course, row: RegistrationRow) -> None:
         ctx.session, user_pk=row.user_pk, ref=f"course:{course.id}", pack=ctx.pack,
         now=ctx.now, via="registration",
     )  # fmt: skip
-    user = await ctx.session.get(UserRow, row.user_pk)
+    user = await users_db.by_pk(ctx.session, row.user_pk)
     if user is None:
         return
     text = f"🎉 Đã có chỗ cho bạn trong lớp «{course.title}» (có người vừa hủy).\n" + confirmation(
@@ -68,14 +66,8 @@ async def tell_promoted(ctx: Ctx, course: Course, row: RegistrationRow) -> None:
 
 async def cancel_reminders(ctx: Ctx, user_pk: int, course_id: str) -> None:
     """A cancelled sign-up takes the class reminder with it."""
-    await ctx.session.execute(
-        update(ReminderRow)
-        .where(
-            ReminderRow.user_pk == user_pk,
-            ReminderRow.ref == f"course:{course_id}",
-            ReminderRow.status == "active",
-        )
-        .values(status="cancelled", reason="registration cancelled")
+    await reminders_db.cancel_for(
+        ctx.session, user_pk, f"course:{course_id}", reason="registration cancelled"
     )
 
 

@@ -26,7 +26,8 @@ def quoted(row: StaffQuestionRow) -> str:
 def tried_text(pack: Pack, tried: dict[str, object]) -> str:
     """What the bot had answered before the citizen asked a person."""
     kind = str(tried.get("kind", ""))
-    ids = [str(i) for i in tried.get("ids", []) or []]  # type: ignore[attr-defined]
+    raw = tried.get("ids")
+    ids = [str(i) for i in raw] if isinstance(raw, list | tuple) else []
     names = []
     for item in ids[:3]:
         faq = pack.faq_entry(item)

@@ -19,6 +19,7 @@ from bot.pack.models import Faq, Pack
 from db import content as content_db
 from db import questions as questions_db
 from db import staff as staff_db
+from db import users as users_db
 from db.models import UserRow
 from db.models_privacy import TextProvenanceRow, text_hash
 from db.models_questions import StaffQuestionRow
@@ -58,9 +59,10 @@ async def open_list(ctx: Ctx) -> list[Reply]:
     replies = [Reply(f"Câu hỏi đang chờ trả lời (cũ nhất trước, tối đa {LISTED}):")]
     for row in rows:
         text = notice_text(ctx.pack, row, ctx.app.tz).split("\n", 1)[1]
-        claimed = row.claimed_by and row.claimed_until and row.claimed_until > ctx.now
-        if claimed and row.claimed_by != actor(ctx):
-            until = row.claimed_until.astimezone(ctx.app.tz).strftime("%H:%M")  # type: ignore[union-attr]
+        held = row.claimed_until
+        claimed = row.claimed_by and held is not None and held > ctx.now
+        if claimed and held is not None and row.claimed_by != actor(ctx):
+            until = held.astimezone(ctx.app.tz).strftime("%H:%M")
             text += f"\n✍️ {row.claimed_by} đang trả lời (giữ chỗ đến {until})"
         replies.append(Reply(f"#{row.id} · {text}", buttons=staff_buttons(row.id)))
     return replies
@@ -152,7 +154,7 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
 
 
 async def _recipient(ctx: Ctx, row: StaffQuestionRow) -> UserRow | None:
-    return await ctx.session.get(UserRow, row.user_pk)
+    return await users_db.by_pk(ctx.session, row.user_pk)
 
 
 async def _send(ctx: Ctx, question_id: int) -> list[Reply]:

@@ -10,7 +10,9 @@ one (before the class starts) and the first person waiting gets the seat and is 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Awaitable, Callable
 
 from bot.messages import Button, Reply, short_label
 from bot.notify.reminders import add_reminder
@@ -20,13 +22,13 @@ from db import registrations as reg_db
 from db import staff as staff_db
 from handlers import my_registrations
 from handlers.context import Ctx, slugify
+from handlers.dialogs import SignUp
 from handlers.registration_rules import (
     clean_name,
     closed_text,
     closed_why,
     confirmation,
     course_button,
-    find_course,
     phone_of,
     status_text,
 )
@@ -54,7 +56,7 @@ async def start(ctx: Ctx, course: Course) -> list[Reply]:
             course, existing, position
         )
         return [Reply(text + "\nGõ «đăng ký của tôi» để xem hoặc hủy.")]
-    await _put(ctx, {"course": course.id, "step": "consent"})
+    await _put(ctx, SignUp(course=course.id, step="consent"))
     days = ctx.app.settings.registration_retention_days
     lines = [f"📝 Đăng ký lớp «{course.title}»."]
     if course.capacity is not None:
@@ -73,7 +75,7 @@ async def start(ctx: Ctx, course: Course) -> list[Reply]:
     return [Reply("\n".join(lines), buttons=buttons)]
 
 
-async def _dialog_course(ctx: Ctx) -> tuple[dict[str, str], Course | None] | None:
+async def _dialog_course(ctx: Ctx) -> tuple[SignUp, Course | None] | None:
     """The open sign-up (its data and class); one left quiet too long is forgotten. Only
     someone whose row says a sign-up is open costs a look-up."""
     since = ctx.user.signup_at
@@ -88,14 +90,13 @@ async def _dialog_course(ctx: Ctx) -> tuple[dict[str, str], Course | None] | Non
     if dialog is None:
         await _drop(ctx)
         return None
-    data = {k: str(v) for k, v in dialog.data.items()}
-    return data, ctx.pack.course(data.get("course", ""))
+    data = SignUp.from_data(dialog.data)
+    return data, ctx.pack.course(data.course)
 
 
-async def _put(ctx: Ctx, data: dict[str, str]) -> None:
-    await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG, data, now=ctx.now
-    )
+async def _put(ctx: Ctx, data: SignUp) -> None:
+    channel, user_id = ctx.incoming.channel, ctx.incoming.user_id
+    await staff_db.put_dialog(ctx.session, channel, user_id, DIALOG, data.to_data(), now=ctx.now)
     ctx.user.signup_at = ctx.now
 
 
@@ -131,7 +132,7 @@ async def consent(ctx: Ctx, agreed: bool) -> list[Reply]:
         ctx.session, user_pk=ctx.user.id, action="grant", purpose=PURPOSE, now=ctx.now,
         detail=f"course:{course.id}", via=ctx.incoming.channel,
     )  # fmt: skip
-    await _put(ctx, {**data, "step": "name"})
+    await _put(ctx, dataclasses.replace(data, step="name"))
     return [Reply("Xin cho biết họ và tên người học (ví dụ: Nguyễn Thị Lan).")]
 
 
@@ -144,31 +145,47 @@ async def dialog_text(ctx: Ctx, text: str) -> list[Reply] | None:
     if course is None:
         await _drop(ctx)
         return [Reply("Lớp này không còn trong danh sách, nên trợ lý đã dừng việc đăng ký.")]
-    step = data.get("step")
-    if step == "consent":
-        return [Reply("Bạn bấm «✅ Đồng ý» để tiếp tục đăng ký, hoặc «Thôi» để dừng.")]
-    if text.lower().strip(" .!") in ("thôi", "hủy", "huy", "thoi", "dừng", "dung"):
-        await _drop(ctx)
-        return [Reply("Đã dừng đăng ký, trợ lý không lưu gì cả.", remove_keyboard=True)]
-    if text.strip().endswith("?") or _NOT_A_NAME.search(slugify(text)):
-        await _drop(ctx)  # a question instead of a name: answered as a question
-        return None
-    if step == "name":
-        answer = ctx.live.engine.ask(text, ctx.now, None)
-        if answer.kind in ANSWERED and answer.score >= QUESTION_SCORE:
-            await _drop(ctx)  # 'giờ mở cửa thư viện' is a question, not a name
+    if data.step != "consent":
+        if text.lower().strip(" .!") in ("thôi", "hủy", "huy", "thoi", "dừng", "dung"):
+            await _drop(ctx)
+            return [Reply("Đã dừng đăng ký, trợ lý không lưu gì cả.", remove_keyboard=True)]
+        if text.strip().endswith("?") or _NOT_A_NAME.search(slugify(text)):
+            await _drop(ctx)  # a question instead of a name: answered as a question
             return None
-        name = clean_name(text)
-        if name is None:
-            return [
-                Reply(
-                    "Tên này chưa đúng: xin gõ họ và tên bằng chữ (không có chữ số), ví dụ "
-                    "Nguyễn Thị Lan."
-                )
-            ]
-        await _put(ctx, {**data, "step": "phone", "name": name})
-        return [_ask_phone(ctx)]
+    return await TYPED_STEPS.get(data.step, _typed_phone)(ctx, data, text)
+
+
+async def _typed_at_consent(ctx: Ctx, data: SignUp, text: str) -> list[Reply] | None:
+    return [Reply("Bạn bấm «✅ Đồng ý» để tiếp tục đăng ký, hoặc «Thôi» để dừng.")]
+
+
+async def _typed_name(ctx: Ctx, data: SignUp, text: str) -> list[Reply] | None:
+    answer = ctx.live.engine.ask(text, ctx.now, None)
+    if answer.kind in ANSWERED and answer.score >= QUESTION_SCORE:
+        await _drop(ctx)  # 'giờ mở cửa thư viện' is a question, not a name
+        return None
+    name = clean_name(text)
+    if name is None:
+        return [
+            Reply(
+                "Tên này chưa đúng: xin gõ họ và tên bằng chữ (không có chữ số), ví dụ "
+                "Nguyễn Thị Lan."
+            )
+        ]
+    await _put(ctx, dataclasses.replace(data, step="phone", name=name))
+    return [_ask_phone(ctx)]
+
+
+async def _typed_phone(ctx: Ctx, data: SignUp, text: str) -> list[Reply] | None:
     return await phone(ctx, text)
+
+
+# What typed text does at each step of a sign-up: {step: handler} (any other step: the phone).
+TYPED_STEPS: dict[str, Callable[[Ctx, SignUp, str], Awaitable[list[Reply] | None]]] = {
+    "consent": _typed_at_consent,
+    "name": _typed_name,
+    "phone": _typed_phone,
+}
 
 
 async def phone(ctx: Ctx, typed: str) -> list[Reply]:
@@ -178,7 +195,7 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
         text = "Cảm ơn bạn. Trợ lý chỉ dùng số điện thoại khi bạn đăng ký một lớp học."
         return [Reply(text, remove_keyboard=True)]
     data, course = found
-    if data.get("step") != "phone":
+    if data.step != "phone":
         return [Reply("Xin gõ họ và tên người học trước, rồi mới đến số điện thoại.")]
     number = phone_of(typed)
     if number is None:
@@ -194,7 +211,7 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
         return [Reply(closed_text(ctx, course, why), remove_keyboard=True)]
     outcome = await reg_db.register(
         ctx.session, course_id=course.id, capacity=course.capacity, class_end=course.end_date,
-        user_pk=ctx.user.id, name=data.get("name", ""), phone=number, now=ctx.now,
+        user_pk=ctx.user.id, name=data.name or "", phone=number, now=ctx.now,
     )  # fmt: skip
     await _drop(ctx)
     if outcome.status == "already":
@@ -266,7 +283,7 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
     """Route ``rg:``/``rG:``, ``rgy``, ``rgn`` and ``rgx:`` presses."""
     head, _, rest = data.partition(":")
     if head in ("rg", "rG"):
-        course = find_course(ctx, head, rest)
+        course = ctx.pack.course(rest)  # old hashed data (rG:) whose class is gone: none
         if course is None:
             return [Reply("Lớp này không còn trong danh sách.")]
         return await start(ctx, course)

@@ -4,16 +4,15 @@ takes sign-ups, what is a Vietnamese phone number and a name, and what people ar
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import phonenumbers
 
-from bot.messages import MAX_BUTTON_DATA, Button
+from bot.messages import Button
 from bot.notify.reminders import first_session, start_time
 from bot.pack.days import full_date
 from bot.pack.models import Course
 from db.models_registrations import RegistrationRow
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx, short_data, slugify
 
 SIGN_UP = "📝 Đăng ký"
 NAME_MAX = 80
@@ -48,20 +47,8 @@ def closed_why(course: Course, now: dt.datetime) -> str | None:
 
 
 def course_button(course_id: str) -> str:
-    """``rg:<id>``, or ``rG:<hash>`` for an id too long for the 64 bytes."""
-    data = f"rg:{course_id}"
-    if len(data) <= MAX_BUTTON_DATA:
-        return data
-    return "rG:" + hashlib.sha1(course_id.encode()).hexdigest()[:16]
-
-
-def find_course(ctx: Ctx, code: str, value: str) -> Course | None:
-    if code == "rg":
-        return ctx.pack.course(value)
-    return next(
-        (c for c in ctx.pack.courses if hashlib.sha1(c.id.encode()).hexdigest()[:16] == value),
-        None,
-    )
+    """``rg:<id>``, or its ``h:`` digest for an id too long for the 64 bytes."""
+    return short_data(f"rg:{course_id}")
 
 
 def signup_rows(ctx: Ctx, ref: str) -> list[tuple[Button, ...]]:

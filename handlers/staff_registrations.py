@@ -3,41 +3,29 @@ cancelling a person's sign-up, and demand in ``/thongke``.
 
 Every action checks the role here, whatever way it arrived; a citizen gets the ordinary help.
 Button data: ``sr:l:<course>`` roster, ``sr:x:<course>`` spreadsheet, ``sr:c:<id>`` cancel
-(asks first), ``sr:cy:<id>`` cancel confirmed. A course id too long travels hashed
-(``sr:L:``/``sr:X:``).
+(asks first), ``sr:cy:<id>`` cancel confirmed. Data too long for 64 bytes travels as an ``h:``
+digest (older data hashed the id: ``sr:L:``/``sr:X:``, resolved alike).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from bot import registrations as views
-from bot.messages import MAX_BUTTON_DATA, Attachment, Button, Reply, short_label
+from bot.messages import Attachment, Button, Reply, short_label
 from bot.notify.outbox import create_broadcast
 from bot.pack.models import Course
 from db import registrations as reg_db
 from db import staff as staff_db
-from db.models import UserRow
+from db import users as users_db
 from db.models_registrations import RegistrationRow
-from handlers import my_registrations, staff
-from handlers.context import Ctx
+from handlers import my_registrations
+from handlers.context import Ctx, short_data
 from handlers.registration_rules import shown_phone
+from handlers.staff_roles import StaffHandler, actor, allowed
+from handlers.staff_stats import statistics as general_statistics
 
 
 def _course_data(code: str, course_id: str) -> str:
-    data = f"sr:{code}:{course_id}"
-    if len(data) <= MAX_BUTTON_DATA:
-        return data
-    return f"sr:{code.upper()}:" + hashlib.sha1(course_id.encode()).hexdigest()[:16]
-
-
-def _find(ctx: Ctx, code: str, value: str) -> Course | None:
-    if code.islower():
-        return ctx.pack.course(value)
-    return next(
-        (c for c in ctx.pack.courses if hashlib.sha1(c.id.encode()).hexdigest()[:16] == value),
-        None,
-    )
+    return short_data(f"sr:{code}:{course_id}")
 
 
 def phones(rows: list[RegistrationRow]) -> dict[int, str]:
@@ -71,7 +59,7 @@ async def spreadsheet(ctx: Ctx, course: Course) -> list[Reply]:
     rows = await reg_db.roster(ctx.session, course.id)
     data = views.roster_workbook(course, rows, phones(rows), ctx.app.tz)
     await staff_db.audit(
-        ctx.session, actor=staff.actor(ctx), action="registrations.export",
+        ctx.session, actor=actor(ctx), action="registrations.export",
         detail={"course": course.id, "rows": len(rows)}, now=ctx.now,
     )  # fmt: skip
     attachment = Attachment(f"dang-ky-{course.id}.xlsx", data)
@@ -101,7 +89,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
     if cancelled is None:
         return [Reply("Đăng ký này không còn.")]
     await my_registrations.cancel_reminders(ctx, cancelled.user_pk, cancelled.course_id)
-    user = await ctx.session.get(UserRow, cancelled.user_pk)
+    user = await users_db.by_pk(ctx.session, cancelled.user_pk)
     if user is not None:
         text = (
             f"Đăng ký lớp «{title}» của bạn đã được trung tâm hủy. Nếu có nhầm lẫn, xin liên hệ: "
@@ -115,7 +103,7 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
     if promoted is not None and course is not None:
         await my_registrations.tell_promoted(ctx, course, promoted)
     await staff_db.audit(
-        ctx.session, actor=staff.actor(ctx), action="registrations.cancel",
+        ctx.session, actor=actor(ctx), action="registrations.cancel",
         detail={"course": cancelled.course_id, "registration": cancelled.id}, now=ctx.now,
     )  # fmt: skip
     return [Reply(f"Đã hủy đăng ký của {cancelled.name} ở lớp «{title}»; người đó sẽ được báo.")]
@@ -123,11 +111,11 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
 
 async def button(ctx: Ctx, data: str) -> list[Reply] | None:
     """A pressed ``sr:`` button; None when the sender is not staff (the caller shows help)."""
-    if not staff.allowed(ctx.role, "editor"):
+    if not allowed(ctx.role, "editor"):
         return None
     _, code, value = [*data.split(":", 2), "", ""][:3]
     if code in ("l", "L", "x", "X"):
-        course = _find(ctx, code, value)
+        course = ctx.pack.course(value)  # old hashed data (sr:L:) whose class is gone: none
         if course is None:
             return [Reply("Lớp này không còn trong nội dung.")]
         return await (roster(ctx, course) if code in "lL" else spreadsheet(ctx, course))
@@ -140,7 +128,7 @@ async def button(ctx: Ctx, data: str) -> list[Reply] | None:
 
 async def statistics(ctx: Ctx) -> list[Reply]:
     """/thongke: the 30-day figures, then sign-ups and demand for classes not offered."""
-    replies = await staff.statistics(ctx)
+    replies = await general_statistics(ctx)
     counts = await reg_db.counts(ctx.session)
     demand = await reg_db.demand_counts(ctx.session)
     lines = []
@@ -158,7 +146,7 @@ async def statistics(ctx: Ctx) -> list[Reply]:
     return replies
 
 
-COMMANDS: dict[str, tuple[str, staff.StaffHandler]] = {
+COMMANDS: dict[str, tuple[str, StaffHandler]] = {
     "dangky": ("editor", overview),
     "thongke": ("editor", statistics),
 }

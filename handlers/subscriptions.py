@@ -3,101 +3,22 @@
 Nothing is subscribed without a press: every toggle records consent (or its withdrawal) with
 its time and purpose. Button data: ``n:a`` (all), ``n:t:<topic>``, ``n:c:<commune slug>``,
 ``n:off``; ``rm:c:<course>`` / ``rm:s:<stop>`` to ask for a reminder, ``rmx:<id>`` to cancel
-one. An id too long for 64 bytes travels as a short hash (upper-case kind letter).
+one. Data too long for 64 bytes travels as an ``h:`` digest (:func:`handlers.context.short_data`);
+the older hashed data (upper-case kind letter) resolves to the same refs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-from sqlalchemy import select
-
-from bot.messages import MAX_BUTTON_DATA, Button, Reply, short_label
+from bot.messages import Button, Reply, short_label
 from bot.notify.config import load_notify_settings
 from bot.notify.reminders import add_reminder, cancel_reminder, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from bot.pack.days import full_date
-from db.models_notify import ReminderRow
+from db import reminders as reminders_db
 from db.registrations import drop_demand
-from handlers.context import Ctx, slugify
-
-TEXTS: dict[str, dict[str, str]] = {
-    "menu": {
-        "vi": "🔔 Chọn thông báo bạn muốn nhận (bấm để bật ✅ / tắt ⬜).\n"
-        "Bấm bật nghĩa là bạn đồng ý nhận tin của mục đó qua bot; bấm lại để tắt, "
-        "hoặc gõ /huy để dừng tất cả.",
-        "en": "🔔 Pick the notices you want (press to turn on ✅ / off ⬜).\n"
-        "Turning one on means you agree to receive those messages; press again to turn it off, "
-        "or type /huy to stop everything.",
-    },
-    "all": {"vi": "Tất cả thông báo", "en": "All announcements"},
-    "stop_all": {"vi": "🔕 Dừng tất cả", "en": "🔕 Stop everything"},
-    "main_menu": {"vi": "🏠 Menu chính", "en": "🏠 Main menu"},
-    "on": {"vi": "Đã bật: {what}", "en": "On: {what}"},
-    "off": {"vi": "Đã tắt: {what}", "en": "Off: {what}"},
-    "stopped": {
-        "vi": "🔕 Đã dừng tất cả: hủy {subs} đăng ký và {rems} nhắc lịch. "
-        "Bot sẽ không gửi tin nào cho bạn nữa, trừ khi bạn đăng ký lại bằng /thongbao.",
-        "en": "🔕 Stopped everything: {subs} subscriptions and {rems} reminders removed. "
-        "The bot will not message you unless you subscribe again with /thongbao.",
-    },
-    "remind_button": {"vi": "⏰ Nhắc tôi", "en": "⏰ Remind me"},
-    "remind_set": {
-        "vi": "⏰ Đã đặt nhắc lịch «{title}» ({day}).\nBot sẽ nhắc bạn: {when}.",
-        "en": "⏰ Reminder set for «{title}» ({day}).\nThe bot will remind you: {when}.",
-    },
-    "remind_again": {
-        "vi": "⏰ Bạn đã đặt nhắc lịch «{title}» ({day}) rồi.\nBot sẽ nhắc bạn: {when}.",
-        "en": "⏰ You already have a reminder for «{title}» ({day}).\nIt comes: {when}.",
-    },
-    "remind_late": {
-        "vi": "⏰ Đã đặt nhắc lịch «{title}» ({day}), nhưng giờ nhắc đã qua.",
-        "en": "⏰ Reminder set for «{title}» ({day}), but its time has already passed.",
-    },
-    "remind_none": {
-        "vi": "Mục này không còn buổi nào sắp tới để nhắc.",
-        "en": "There is nothing ahead to remind you of.",
-    },
-    "remind_cancel": {"vi": "Hủy nhắc", "en": "Cancel reminder"},
-    "mine": {
-        "vi": "⏰ Nhắc lịch của bạn (bấm để hủy):",
-        "en": "⏰ Your reminders (press one to cancel it):",
-    },
-    "mine_none": {
-        "vi": "Bạn chưa đặt nhắc lịch nào. Bấm «⏰ Nhắc tôi» dưới một lớp học hoặc một điểm "
-        "xe thư viện để được nhắc trước.",
-        "en": "You have no reminders. Press «⏰ Remind me» under a class or a van stop "
-        "to get one.",
-    },
-    "mine_other": {
-        "vi": "Bạn chưa đặt nhắc lịch {what} nào. Các nhắc lịch khác của bạn (bấm để hủy):",
-        "en": "You have no {what} reminders. Your other reminders (press one to cancel it):",
-    },
-    "what_stop": {"vi": "xe thư viện", "en": "van"},
-    "what_course": {"vi": "lớp học", "en": "class"},
-    "mine_cancel": {"vi": "❌ Hủy: {title}", "en": "❌ Cancel: {title}"},
-    "remind_cancelled": {"vi": "Đã hủy nhắc lịch.", "en": "Reminder cancelled."},
-    "remind_gone": {"vi": "Nhắc lịch này không còn.", "en": "That reminder no longer exists."},
-}
-
-
-def _t(ctx: Ctx, key: str, **values: object) -> str:
-    entry = TEXTS[key]
-    text = entry.get(ctx.lang) or entry["vi"]
-    return text.format(**values) if values else text
-
-
-def _short(prefix: str, long_prefix: str, value: str) -> str:
-    """``prefix + value`` if it fits 64 ASCII bytes, else ``long_prefix + hash``."""
-    data = prefix + value
-    if data.isascii() and len(data) <= MAX_BUTTON_DATA:
-        return data
-    return long_prefix + hashlib.sha1(value.encode()).hexdigest()[:16]
-
-
-def _unhash(digest: str, values: list[str]) -> str | None:
-    return next((v for v in values if hashlib.sha1(v.encode()).hexdigest()[:16] == digest), None)
+from handlers.context import Ctx, short_data, slugify
 
 
 def _communes(ctx: Ctx) -> list[str]:
@@ -127,24 +48,24 @@ async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
     def mark(kind: str, value: str) -> str:
         return "✅" if (kind, value) in mine else "⬜"
 
-    rows: list[tuple[Button, ...]] = [(Button(f"{mark('all', '')} {_t(ctx, 'all')}", "n:a"),)]
+    rows: list[tuple[Button, ...]] = [(Button(f"{mark('all', '')} {ctx.t('notify_all')}", "n:a"),)]
     topics = [
         Button(
             short_label(f"{mark('topic', t.id)} 📚 {t.name}", TOGGLE_LABEL),
-            _short("n:t:", "n:T:", t.id),
+            short_data(f"n:t:{t.id}"),
         )
         for t in ctx.pack.topics
     ]
     communes = [
         Button(
             short_label(f"{mark('commune', c)} 📍 {c}", TOGGLE_LABEL),
-            _short("n:c:", "n:C:", slugify(c)),
+            short_data(f"n:c:{slugify(c)}"),
         )
         for c in _communes(ctx)
     ]
     rows += _pairs(topics) + _pairs(communes)
-    rows.append((Button(_t(ctx, "stop_all"), "n:off"), Button(_t(ctx, "main_menu"), "m:main")))
-    return [Reply(_t(ctx, "menu"), buttons=tuple(rows), edit=edit)]
+    rows.append((Button(ctx.t("notify_stop_all"), "n:off"), Button(ctx.t("main_menu"), "m:main")))
+    return [Reply(ctx.t("notify_menu"), buttons=tuple(rows), edit=edit)]
 
 
 async def stop_all(ctx: Ctx) -> list[Reply]:
@@ -154,18 +75,14 @@ async def stop_all(ctx: Ctx) -> list[Reply]:
         reason="/huy by the user",
     )  # fmt: skip
     subs += await drop_demand(ctx.session, ctx.user.id)  # "Báo tôi khi có lớp" too
-    return [Reply(_t(ctx, "stopped", subs=subs, rems=rems))]
+    return [Reply(ctx.t("notify_stopped", subs=subs, rems=rems))]
 
 
 def remind_row(ctx: Ctx, ref: str) -> tuple[Button, ...]:
     """The '⏰ Nhắc tôi' button under a class or a van stop."""
     kind, _, item_id = ref.partition(":")
     letter = "c" if kind == "course" else "s"
-    return (
-        Button(
-            _t(ctx, "remind_button"), _short(f"rm:{letter}:", f"rm:{letter.upper()}:", item_id)
-        ),
-    )
+    return (Button(ctx.t("remind_button"), short_data(f"rm:{letter}:{item_id}")),)
 
 
 def remind_rows(ctx: Ctx, ref: str) -> list[tuple[Button, ...]]:
@@ -195,30 +112,24 @@ async def my_reminders(ctx: Ctx, text: str = "") -> list[Reply]:
     A message naming the van ('hủy nhắc lịch xe') or a class ('nhắc lớp học') lists only
     those; when there are none, it says so and lists the others.
     """
-    rows = list(
-        await ctx.session.scalars(
-            select(ReminderRow)
-            .where(ReminderRow.user_pk == ctx.user.id, ReminderRow.status == "active")
-            .order_by(ReminderRow.target_date, ReminderRow.id)
-        )
-    )
+    rows = await reminders_db.active_of(ctx.session, ctx.user.id)
     words = set(slugify(text).split("-"))
     wanted = "stop:" if "xe" in words else "course:" if "lop" in words else ""
     if not rows:
-        return [Reply(_t(ctx, "mine_none"))]
-    head = _t(ctx, "mine")
+        return [Reply(ctx.t("remind_mine_none"))]
+    head = ctx.t("remind_mine")
     if wanted:
         matching = [r for r in rows if r.ref.startswith(wanted)]
         if not matching:
-            what = _t(ctx, "what_stop" if wanted == "stop:" else "what_course")
-            head = _t(ctx, "mine_other", what=what)
+            what = ctx.t("remind_what_stop" if wanted == "stop:" else "remind_what_course")
+            head = ctx.t("remind_mine_other", what=what)
         rows = matching or rows
     lines = [head]
     buttons: list[tuple[Button, ...]] = []
     for row in rows:
         title = row.snapshot.get("title") or row.ref
         lines.append(f"• «{title}» ({full_date(row.target_date)})")
-        label = _t(ctx, "mine_cancel", title=short_label(title, 40))
+        label = ctx.t("remind_mine_cancel", title=short_label(title, 40))
         buttons.append((Button(label, f"rmx:{row.id}"),))
     return [Reply("\n".join(lines), buttons=tuple(buttons))]
 
@@ -227,27 +138,27 @@ async def _toggle(ctx: Ctx, code: str, value: str) -> list[Reply]:
     kind, item = "all", ""
     if code in ("t", "T"):
         ids = [t.id for t in ctx.pack.topics]
-        found = value if code == "t" else _unhash(value, ids)
-        if found not in ids or found is None:
+        found = value  # an old hashed one (n:T:) whose topic is gone finds none
+        if found not in ids:
             return await menu(ctx, edit=True)
         kind, item = "topic", found
         label = next(t.name for t in ctx.pack.topics if t.id == found)
     elif code in ("c", "C"):
         names = _communes(ctx)
         slugs = {slugify(c): c for c in names}
-        slug = value if code == "c" else _unhash(value, list(slugs))
-        if slug is None or slug not in slugs:
+        slug = value
+        if slug not in slugs:
             return await menu(ctx, edit=True)
         kind, item = "commune", slugs[slug]
         label = item
     else:
-        label = _t(ctx, "all")
+        label = ctx.t("notify_all")
     on = await toggle(
         ctx.session, user_pk=ctx.user.id, kind=kind, value=item, now=ctx.now,
         via=ctx.incoming.channel,
     )  # fmt: skip
     replies = await menu(ctx, edit=True)
-    notice = _t(ctx, "on" if on else "off", what=label)
+    notice = ctx.t("notify_on" if on else "notify_off", what=label)
     return [Reply(r.text, buttons=r.buttons, edit=True, notice=notice) for r in replies]
 
 
@@ -258,27 +169,27 @@ async def _remind(ctx: Ctx, code: str, value: str) -> list[Reply]:
     else:
         ids = [s.id for s in ctx.pack.stops]
         kind = "stop"
-    item_id = value if code.islower() else _unhash(value, ids)
-    if item_id is None or item_id not in ids:
-        return [Reply(_t(ctx, "remind_none"))]
+    item_id = value
+    if item_id not in ids:
+        return [Reply(ctx.t("remind_none"))]
     ref = f"{kind}:{item_id}"
     row, created = await add_reminder(
         ctx.session, user_pk=ctx.user.id, ref=ref, pack=ctx.pack, now=ctx.now,
         via=ctx.incoming.channel,
     )  # fmt: skip
     if row is None:
-        return [Reply(_t(ctx, "remind_none"))]
+        return [Reply(ctx.t("remind_none"))]
     cfg = load_notify_settings()
     due = [d for _, d in slots(ref, row.target_date, cfg, ctx.now.tzinfo or ctx.app.tz)]
     ahead = [d for d in due if d > ctx.now]
     title = row.snapshot.get("title", ref)
     day = full_date(row.target_date)
-    cancel = ((Button(_t(ctx, "remind_cancel"), f"rmx:{row.id}"),),)
+    cancel = ((Button(ctx.t("remind_cancel"), f"rmx:{row.id}"),),)
     if not ahead:
-        return [Reply(_t(ctx, "remind_late", title=title, day=day), buttons=cancel)]
+        return [Reply(ctx.t("remind_late", title=title, day=day), buttons=cancel)]
     when = "; ".join(f"{d:%H:%M} {full_date(d.date())}" for d in ahead)
     key = "remind_set" if created else "remind_again"
-    return [Reply(_t(ctx, key, title=title, day=day, when=when), buttons=cancel)]
+    return [Reply(ctx.t(key, title=title, day=day, when=when), buttons=cancel)]
 
 
 async def on_button(ctx: Ctx, data: str) -> list[Reply]:
@@ -297,6 +208,6 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
             ctx.session, user_pk=ctx.user.id, reminder_id=int(rest), now=ctx.now,
             via=ctx.incoming.channel,
         )  # fmt: skip
-        text = _t(ctx, "remind_cancelled" if row else "remind_gone")
+        text = ctx.t("remind_cancelled" if row else "remind_gone")
         return [Reply(text, notice=text)]
     return await menu(ctx)

@@ -5,6 +5,8 @@ Content (course titles, FAQ answers) stays in the language staff wrote it in.
 
 from __future__ import annotations
 
+from handlers.texts_privacy import PRIVACY_TEXTS
+
 TEXTS: dict[str, dict[str, str]] = {
     "welcome": {
         "vi": "Xin chào! Đây là {name} của {org}.\n"
@@ -248,7 +250,66 @@ TEXTS: dict[str, dict[str, str]] = {
     "ask_state_answered": {"vi": "đã trả lời", "en": "answered"},
     "ask_state_closed": {"vi": "đã đóng", "en": "closed"},
     "ask_state_withdrawn": {"vi": "đã rút lại", "en": "withdrawn"},
+    # subscriptions and reminders (handlers.subscriptions)
+    "notify_menu": {
+        "vi": "🔔 Chọn thông báo bạn muốn nhận (bấm để bật ✅ / tắt ⬜).\n"
+        "Bấm bật nghĩa là bạn đồng ý nhận tin của mục đó qua bot; bấm lại để tắt, "
+        "hoặc gõ /huy để dừng tất cả.",
+        "en": "🔔 Pick the notices you want (press to turn on ✅ / off ⬜).\n"
+        "Turning one on means you agree to receive those messages; press again to turn it off, "
+        "or type /huy to stop everything.",
+    },
+    "notify_all": {"vi": "Tất cả thông báo", "en": "All announcements"},
+    "notify_stop_all": {"vi": "🔕 Dừng tất cả", "en": "🔕 Stop everything"},
+    "notify_on": {"vi": "Đã bật: {what}", "en": "On: {what}"},
+    "notify_off": {"vi": "Đã tắt: {what}", "en": "Off: {what}"},
+    "notify_stopped": {
+        "vi": "🔕 Đã dừng tất cả: hủy {subs} đăng ký và {rems} nhắc lịch. "
+        "Bot sẽ không gửi tin nào cho bạn nữa, trừ khi bạn đăng ký lại bằng /thongbao.",
+        "en": "🔕 Stopped everything: {subs} subscriptions and {rems} reminders removed. "
+        "The bot will not message you unless you subscribe again with /thongbao.",
+    },
+    "remind_button": {"vi": "⏰ Nhắc tôi", "en": "⏰ Remind me"},
+    "remind_set": {
+        "vi": "⏰ Đã đặt nhắc lịch «{title}» ({day}).\nBot sẽ nhắc bạn: {when}.",
+        "en": "⏰ Reminder set for «{title}» ({day}).\nThe bot will remind you: {when}.",
+    },
+    "remind_again": {
+        "vi": "⏰ Bạn đã đặt nhắc lịch «{title}» ({day}) rồi.\nBot sẽ nhắc bạn: {when}.",
+        "en": "⏰ You already have a reminder for «{title}» ({day}).\nIt comes: {when}.",
+    },
+    "remind_late": {
+        "vi": "⏰ Đã đặt nhắc lịch «{title}» ({day}), nhưng giờ nhắc đã qua.",
+        "en": "⏰ Reminder set for «{title}» ({day}), but its time has already passed.",
+    },
+    "remind_none": {
+        "vi": "Mục này không còn buổi nào sắp tới để nhắc.",
+        "en": "There is nothing ahead to remind you of.",
+    },
+    "remind_cancel": {"vi": "Hủy nhắc", "en": "Cancel reminder"},
+    "remind_mine": {
+        "vi": "⏰ Nhắc lịch của bạn (bấm để hủy):",
+        "en": "⏰ Your reminders (press one to cancel it):",
+    },
+    "remind_mine_none": {
+        "vi": "Bạn chưa đặt nhắc lịch nào. Bấm «⏰ Nhắc tôi» dưới một lớp học hoặc một điểm "
+        "xe thư viện để được nhắc trước.",
+        "en": "You have no reminders. Press «⏰ Remind me» under a class or a van stop "
+        "to get one.",
+    },
+    "remind_mine_other": {
+        "vi": "Bạn chưa đặt nhắc lịch {what} nào. Các nhắc lịch khác của bạn (bấm để hủy):",
+        "en": "You have no {what} reminders. Your other reminders (press one to cancel it):",
+    },
+    "remind_what_stop": {"vi": "xe thư viện", "en": "van"},
+    "remind_what_course": {"vi": "lớp học", "en": "class"},
+    "remind_mine_cancel": {"vi": "❌ Hủy: {title}", "en": "❌ Cancel: {title}"},
+    "remind_cancelled": {"vi": "Đã hủy nhắc lịch.", "en": "Reminder cancelled."},
+    "remind_gone": {"vi": "Nhắc lịch này không còn.", "en": "That reminder no longer exists."},
 }
+# The long privacy texts live in their data module; one table all the same (keys never shared).
+assert not TEXTS.keys() & PRIVACY_TEXTS.keys()
+TEXTS.update(PRIVACY_TEXTS)
 
 
 def t(key: str, lang: str, **values: object) -> str:

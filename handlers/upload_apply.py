@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.messages import Button, Reply
 from bot.pack.diff import diff_packs
 from bot.pack.models import Pack
@@ -19,7 +17,6 @@ from bot.pack.offload import read_upload
 from bot.pack.xlsx import UploadError
 from db import content as content_db
 from db import staff as staff_db
-from db.models import ContentVersion
 from handlers.context import Ctx
 
 UPLOAD = "upload"
@@ -72,13 +69,7 @@ async def _recheck(
     assert dialog is not None and dialog.blob is not None
     pack, _ = await _pack_of(name, data, dialog.blob)
     assert pack is not None  # read just before
-    newer = list(
-        await ctx.session.scalars(
-            select(ContentVersion)
-            .where(ContentVersion.id > (base or 0))
-            .order_by(ContentVersion.id.desc())
-        )
-    )
+    newer = [v for v in await content_db.list_versions(ctx.session) if v.id > (base or 0)]
     lines = [
         f"⚠️ Chưa áp dụng {name}: nội dung đã thay đổi từ khi bạn xem trước "
         f"(khi đó là phiên bản {base}, nay là phiên bản {live}).",

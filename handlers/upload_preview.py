@@ -5,13 +5,15 @@ message (a 19,000-row sheet once made a preview of 36 messages, Áp dụng on th
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.messages import Attachment, Button, Reply
 from bot.notify.outbox import existing_sources
 from bot.pack.consistency import Warning as ConsistencyWarning
 from bot.pack.diff import KIND_LABELS, PackDiff, summary_words
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_PREVIEW_CHARS = 3000  # a preview longer than this is summarised, the rest attached
 FIRST_LINES = 15  # changes shown in the summary
