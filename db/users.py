@@ -128,3 +128,10 @@ async def recipients(session: AsyncSession, user_pks: Iterable[int]) -> list[tup
         select(UserRow.id, UserRow.channel, UserRow.chat_id).where(UserRow.id.in_(set(user_pks)))
     )
     return [(pk, channel, chat) for pk, channel, chat in rows]
+
+
+async def find_user(session: AsyncSession, *, channel: str, user_id: str) -> UserRow | None:
+    """The person's row if they are known; nothing is created or touched."""
+    return await session.scalar(
+        select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+    )
