@@ -49,8 +49,11 @@ REDACTED_LOGGERS: tuple[str, ...] = (
     "bot",
     "bot.channels.zalo",
     "bot.channels.zalo_oa",
+    "bot.channels.zalo_oa_client",
+    "bot.channels.zalo_oa_tokens",
     "bot.channels.zalo_bot",
-    "bot.channels.zalo_common",
+    "bot.channels.zalo_bot_client",
+    "bot.channels.zalo_workers",
     "bot.channels.telegram",
 )
 QUIET_LOGGERS = ("httpx", "httpcore")  # a line per request, the URL in it: WARNING and above

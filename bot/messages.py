@@ -46,13 +46,14 @@ class Document:
 class Incoming:
     """One thing a user did, platform-neutral.
 
-    Exactly one of ``text``, ``command``, ``button``, ``location``, ``contact``, ``document``
-    or ``unsupported`` is set. ``command`` is the name without the slash, lower-cased, ``args``
-    the words after it. ``button`` is the data of a pressed button (or the number typed
-    in answer to numbered choices, already mapped back by the channel). ``unsupported`` names
-    what the platform delivered that we do not read ("photo", "sticker", "voice", ...).
-    ``chat_type`` says where it was said: only a ``private`` chat is a conversation with the
-    person (the channel reports it; the conversation decides what a group gets).
+    Exactly one of ``text``, ``command``, ``button``, ``location``, ``contact``, ``document``,
+    ``unsupported`` or ``event`` is set. ``command`` is the name without the slash,
+    lower-cased, ``args`` the words after it. ``button`` is the data of a pressed button (or
+    the number typed in answer to numbered choices, already mapped back by the channel).
+    ``unsupported`` names what the platform delivered that we do not read ("photo", "sticker",
+    "voice", ...). ``chat_type`` says where it was said: only a ``private`` chat is a
+    conversation with the person (the channel reports it; the conversation decides what a
+    group gets).
     """
 
     channel: ChannelName
@@ -69,6 +70,10 @@ class Incoming:
     display_name: str | None = None
     contact: str | None = None  # a phone number shared with the platform's contact button
     chat_type: ChatType = "private"
+    # Something the person did to the bot itself, not a message: "unfollow" (they left a
+    # Zalo OA: every subscription and reminder stops) or "withdraw" (they asked Zalo to
+    # withdraw their data: it is erased). It gets no reply (handlers.lifecycle).
+    event: str | None = None
 
     @property
     def private(self) -> bool:

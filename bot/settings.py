@@ -122,6 +122,16 @@ class Settings(BaseSettings):
     zalo_oauth_base_url: str = Field(
         default="https://oauth.zaloapp.com", validation_alias="ZALO_OAUTH_BASE_URL"
     )
+    # How old (seconds) a signed OA webhook call may be: Zalo retries a failed delivery with the
+    # original timestamp for about 1 h 51 min, so the default (2 h 5 min) accepts those.
+    zalo_oa_webhook_max_age: float = Field(
+        default=7500.0, gt=0, validation_alias="HOCTAP_ZALO_OA_WEBHOOK_MAX_AGE"
+    )
+    # Show an OA reply's buttons (at most 5) as a template with tap-to-answer buttons instead of
+    # numbered choices (needs the OA's permission for templates).
+    zalo_oa_template_buttons: bool = Field(
+        default=False, validation_alias="HOCTAP_ZALO_OA_TEMPLATE_BUTTONS"
+    )
     zalo_bot_webhook_secret: str | None = Field(
         default=None, min_length=8, max_length=256, validation_alias="ZALO_BOT_WEBHOOK_SECRET"
     )

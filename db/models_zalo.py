@@ -4,6 +4,8 @@ Everything several instances serving one OA or one bot must agree on lives here,
 process memory: the OA token pair (single-use refresh tokens), each user's last interaction
 (the OA messaging window), the numbered choices last shown to each user, and the keys of
 webhook deliveries and updates already handled (replays and duplicates).
+
+Every moment is an :class:`~db.models.AwareDateTime`: stored as UTC, read back aware.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models import AwareDateTime, Base
 
 
 class ZaloTokenRow(Base):
@@ -25,11 +27,11 @@ class ZaloTokenRow(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
     generation: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class ZaloInteractionRow(Base):
@@ -39,7 +41,7 @@ class ZaloInteractionRow(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    last_interaction: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_interaction: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class ZaloChoiceRow(Base):
@@ -50,7 +52,7 @@ class ZaloChoiceRow(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    shown_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    shown_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class ZaloSeenRow(Base):
@@ -59,4 +61,4 @@ class ZaloSeenRow(Base):
     __tablename__ = "zalo_seen"
 
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(AwareDateTime(), index=True)

@@ -133,3 +133,10 @@ async def recipients(session: AsyncSession, user_pks: Iterable[int]) -> list[tup
 async def by_pk(session: AsyncSession, user_pk: int) -> UserRow | None:
     """The user row of ``user_pk`` (None once erased)."""
     return await session.get(UserRow, user_pk)
+
+
+async def find_user(session: AsyncSession, *, channel: str, user_id: str) -> UserRow | None:
+    """The person's row if they are known; nothing is created or touched."""
+    return await session.scalar(
+        select(UserRow).where(UserRow.channel == channel, UserRow.user_id == user_id)
+    )

@@ -17,11 +17,12 @@ from bot.app import App
 from bot.messages import DURABLE, Button, Incoming, Reply
 from db.errors import DBAPIError, OperationalError
 from db.staff import mark_disliked
-from db.users import flood_state, record_feedback, touch_user
+from db.users import find_user, flood_state, record_feedback, touch_user
 from handlers import (
     ask,
     ask_person,
     demand,
+    lifecycle,
     menu,
     my_registrations,
     places,
@@ -281,6 +282,7 @@ ROUTES: list[Route] = [
     (lambda m: m.contact is not None, _contact),
     (lambda m: m.button is not None, _button),
     (lambda m: m.command is not None, _command),
+    (lambda m: m.event is not None, lifecycle.event),
     (lambda m: True, _text),
 ]
 
@@ -290,7 +292,8 @@ DB_RETRY_DELAY = 0.5
 
 
 def _kind(incoming: Incoming) -> str:
-    for kind in ("unsupported", "document", "location", "contact", "button", "command", "text"):
+    kinds = ("unsupported", "document", "location", "contact", "button", "command", "event")
+    for kind in kinds:
         if getattr(incoming, kind) is not None:
             return kind
     return "text"
@@ -339,27 +342,35 @@ async def dispatch(incoming: Incoming, app: App) -> list[Reply]:
         log.exception("handler failed for %s update from %s", incoming.channel, incoming.user_key)
     finally:
         app.metrics.latency.observe(time.perf_counter() - started)
-    return [Reply(t("error", "vi"))]
+    return [] if incoming.event is not None else [Reply(t("error", "vi"))]
 
 
 async def _dispatch(incoming: Incoming, app: App) -> list[Reply]:
     live = await app.require_live()
     now = app.now()
     async with app.sessions.begin() as session:
-        user, role = await touch_user(
-            session,
-            channel=incoming.channel,
-            user_id=incoming.user_id,
-            chat_id=incoming.chat_id,
-            now=now,
-            quiet=app.settings.conversation_quiet,
-        )
-        if f"{incoming.channel}:{incoming.user_id}" in app.settings.staff_ids:
-            role = "admin"  # the settings' initial staff (see db.staff.role_of)
+        if incoming.event is not None:
+            # Not a message (an unfollow, a withdrawal): nobody is created or touched, and
+            # someone never seen has nothing to act on.
+            known = await find_user(session, channel=incoming.channel, user_id=incoming.user_id)
+            if known is None:
+                return []
+            user, role = known, None
+        else:
+            user, role = await touch_user(
+                session,
+                channel=incoming.channel,
+                user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                now=now,
+                quiet=app.settings.conversation_quiet,
+            )
+            if f"{incoming.channel}:{incoming.user_id}" in app.settings.staff_ids:
+                role = "admin"  # the settings' initial staff (see db.staff.role_of)
         ctx = Ctx(
             app=app, incoming=incoming, live=live, session=session, user=user, now=now, role=role
         )
-        if role is None:
+        if role is None and incoming.event is None:
             flood = flood_state(user, app.settings.flood_per_minute)
             if flood != "ok":
                 # Too many messages this minute: say so once, then stay quiet until it passes.

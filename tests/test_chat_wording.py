@@ -11,10 +11,11 @@ import pytest
 
 from bot.app import App, build_app
 from bot.channels import terminal
-from bot.channels.zalo_common import save_choices, to_incoming_text
+from bot.channels.zalo_state import begin_message
 from bot.clock import FixedClock
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
+from db.zalo import save_choices
 from handlers import dispatch
 from tests.conftest import BUNDLED_PACK
 
@@ -76,8 +77,8 @@ async def test_a_number_beyond_the_zalo_choices_gets_the_range(app: App) -> None
             data=[b.data for b in menu.flat_buttons],
             now=NOW,
         )
-    base = {"channel": "zalo_bot", "user_id": "z1", "chat_id": "z1"}
-    [reply] = await dispatch(await to_incoming_text(app.sessions, base, "9"), app)
+    typed = await begin_message(app, Incoming("zalo_bot", "z1", "z1", text="9"))
+    [reply] = await dispatch(typed, app)
     assert reply.text == "Bạn chọn từ 1 đến 6 nhé."
 
 

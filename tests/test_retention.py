@@ -221,7 +221,7 @@ async def test_a_multi_line_question_is_one_plain_line_for_staff_and_still_erase
     app: App,
 ) -> None:
     """Citizens' markdown never renders bold in staff views; erasure finds the shown form."""
-    from bot.channels.telegram import render_html
+    from bot.channels.telegram_replies import render_html
 
     multi = "cho thuê\n**phòng họp lớn**\nkhông ạ"
     await dispatch(said(EDITOR, command="start"), app)

@@ -13,14 +13,10 @@ import pytest
 
 from bot.app import App
 from bot.channels.zalo import start_zalo, zalo_routes
-from bot.channels.zalo_bot import ZaloBot, ZaloBotClient
-from bot.channels.zalo_common import (
-    CHOICE_HINT,
-    ZaloApiError,
-    ZaloQuotaError,
-    split_zalo,
-    utf16_len,
-)
+from bot.channels.zalo_bot import ZaloBot
+from bot.channels.zalo_bot_client import ZaloBotClient
+from bot.channels.zalo_errors import ZaloApiError, ZaloQuotaError
+from bot.channels.zalo_text import CHOICE_HINT, split_zalo, utf16_len
 from bot.messages import Reply
 from bot.web import build_web
 from handlers import dispatch

@@ -17,15 +17,15 @@ import pytest
 from sqlalchemy import update
 
 from bot.app import App
-from bot.channels import zalo_common
 from bot.channels.zalo import ZaloRuntime, start_zalo, zalo_routes
-from bot.channels.zalo_common import CHOICE_HINT
-from bot.channels.zalo_oa import ZaloOA, compute_mac, verify_signature
+from bot.channels.zalo_oa import ZaloOA
+from bot.channels.zalo_oa_webhook import compute_mac, verify_signature
+from bot.channels.zalo_text import CHOICE_HINT
 from bot.clock import FixedClock
 from bot.messages import Button, Reply
 from bot.web import build_web
 from db.models_zalo import ZaloChoiceRow, ZaloTokenRow
-from handlers import dispatch
+from handlers import dispatch, lifecycle
 from tests.fakes.zalo import (
     OA_SECRET_KEY,
     TEST_NOW,
@@ -150,13 +150,13 @@ async def test_follow_welcomes_and_unfollow_calls_the_hook(world: World) -> None
     await wait_for(lambda: world.fake.texts_to("777"), what="welcome")
     assert world.fake.texts_to("777")[0].startswith("Xin chào!")
 
-    zalo_common.set_unfollow_hook(hook)
+    lifecycle.set_unfollow_hook(hook)
     try:
         event = world.signer.follow("777", world.ts(), unfollow=True)
         await world.signer.post(world.http, world.url, event)
         await wait_for(lambda: calls, what="unfollow hook")
     finally:
-        zalo_common.set_unfollow_hook(None)
+        lifecycle.set_unfollow_hook(None)
     assert calls == [("zalo_oa", "777")]
     # without a hook nothing happens (and nothing breaks)
     event = world.signer.follow("778", world.ts(), unfollow=True)

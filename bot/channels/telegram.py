@@ -8,27 +8,19 @@ answered, HTML parse mode, 4096-character messages and inline keyboards.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.constants import ChatAction
 from telegram.constants import ChatType as ChatTypes
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -38,7 +30,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.messages import Attachment, ChatType, Document, Incoming, Reply, split_text
+from bot.channels.telegram_replies import edit_reply, send_reply
+from bot.messages import ChatType, Document, Incoming, Reply
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -49,10 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
-T = TypeVar("T")
 
-MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096 characters after entity parsing
-MAX_RETRY_AFTER = 10.0  # seconds we are willing to wait to deliver an interactive reply
 TYPING_AFTER = 0.3  # seconds: "typing…" only for answers that are not ready by then
 
 # Throughput (see benchmarks/bench_telegram.py). httpcore's pool does O(connections²) work on
@@ -164,119 +154,6 @@ def to_incoming(update: Update, bot: Bot) -> Incoming | None:
             ),
         )
     return None
-
-
-# --- Reply → Bot API -----------------------------------------------------------------------
-
-
-def render_html(text: str) -> str:
-    """Escape plain text for HTML parse mode; a whole line ``**like this**`` becomes bold."""
-    lines = []
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if len(stripped) > 4 and stripped.startswith("**") and stripped.endswith("**"):
-            lines.append(f"<b>{html.escape(stripped[2:-2], quote=False)}</b>")
-        else:
-            lines.append(html.escape(line, quote=False))
-    return "\n".join(lines)
-
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-
-def keyboard(reply: Reply) -> Markup | None:
-    """The reply's button rows as an inline keyboard (data is short ASCII already); or the
-    one share-contact button the reply asks for; or the removal of that button."""
-    if not reply.buttons:
-        if reply.ask_contact:
-            button = KeyboardButton(reply.ask_contact, request_contact=True)
-            return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
-        return ReplyKeyboardRemove() if reply.remove_keyboard else None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
-    )
-
-
-def reply_parts(reply: Reply) -> list[tuple[str, Markup | None]]:
-    """Split a reply at line boundaries into ≤4096-character HTML parts, buttons on the last."""
-    parts = split_text(reply.text, MAX_TEXT) if reply.text.strip() else ["…"]
-    markup = keyboard(reply)
-    last = len(parts) - 1
-    return [(render_html(part), markup if i == last else None) for i, part in enumerate(parts)]
-
-
-def _seconds(value: float | dt.timedelta) -> float:
-    """``RetryAfter.retry_after`` is an int today and a timedelta with ``PTB_TIMEDELTA``."""
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-async def _call(make: Callable[[], Awaitable[T]]) -> T:
-    """Run one API call; on a short flood wait, wait and try once more."""
-    try:
-        return await make()
-    except RetryAfter as exc:
-        wait = _seconds(exc.retry_after)
-        if wait > MAX_RETRY_AFTER:
-            raise
-        await asyncio.sleep(wait)
-        return await make()
-
-
-async def send_attachment(bot: Bot, chat_id: int | str, attachment: Attachment) -> Message:
-    """A chart as a photo, a spreadsheet as a document (the reply's text follows it)."""
-    upload = InputFile(attachment.data, filename=attachment.file_name)
-    if attachment.kind == "photo":
-        return await _call(lambda: bot.send_photo(chat_id, upload))
-    return await _call(lambda: bot.send_document(chat_id, upload))
-
-
-async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> list[Message]:
-    """Send one reply as new message(s); usable by broadcasts too."""
-    sent = []
-    if reply.attachment is not None:
-        sent.append(await send_attachment(bot, chat_id, reply.attachment))
-    for text, markup in reply_parts(reply):
-        message = await _call(
-            lambda text=text, markup=markup: bot.send_message(  # type: ignore[misc]
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        )
-        sent.append(message)
-    return sent
-
-
-async def edit_reply(bot: Bot, message: Message, reply: Reply) -> None:
-    """Replace the pressed message with the reply; send a new one if Telegram refuses."""
-    parts = reply_parts(reply)
-    text, markup = parts[0]
-    if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
-        await send_reply(bot, message.chat_id, reply)  # only inline keyboards can be edited in
-        return
-    inline = markup
-    try:
-        await _call(
-            lambda: bot.edit_message_text(
-                text,
-                chat_id=message.chat_id,
-                message_id=message.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=inline,
-            )
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            log.info("edit failed (%s); sending a new message", exc.message)
-            await send_reply(bot, message.chat_id, reply)
-            return
-    for text, markup in parts[1:]:
-        await _call(
-            lambda text=text, markup=markup: bot.send_message(  # type: ignore[misc]
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        )
 
 
 class TelegramChannel:

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import warnings
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.telegram import reply_parts
+from bot.channels.telegram_replies import reply_parts, retry_seconds
 from bot.delivery import Outcome
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
 
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
-
-
-def retry_seconds(value: float | dt.timedelta) -> float:
-    """``RetryAfter.retry_after`` is an int today and a timedelta with ``PTB_TIMEDELTA``."""
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 class TelegramSender:
@@ -51,10 +45,7 @@ class TelegramSender:
                     reply_markup=markup,
                 )
         except RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22 warns that the type will change
-                warnings.simplefilter("ignore")
-                wait = retry_seconds(exc.retry_after)
-            return Outcome("retry", "429 Too Many Requests", wait)
+            return Outcome("retry", "429 Too Many Requests", retry_seconds(exc))
         except Forbidden as exc:
             return Outcome("blocked", exc.message)
         except BadRequest as exc:  # a subclass of NetworkError: catch it first

@@ -18,16 +18,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from starlette.routing import Route
 
-from bot.channels.zalo_bot import DEFAULT_BASE_URL, ZaloBot, ZaloBotClient
-from bot.channels.zalo_common import redact_secrets
-from bot.channels.zalo_oa import (
-    DEFAULT_API_BASE_URL,
-    DEFAULT_MAX_AGE,
-    DEFAULT_OAUTH_BASE_URL,
-    OATokens,
-    ZaloOA,
-    ZaloOAClient,
-)
+from bot.channels.zalo_bot import ZaloBot
+from bot.channels.zalo_bot_client import DEFAULT_BASE_URL, ZaloBotClient
+from bot.channels.zalo_oa import ZaloOA
+from bot.channels.zalo_oa_client import DEFAULT_API_BASE_URL, ZaloOAClient
+from bot.channels.zalo_oa_tokens import DEFAULT_OAUTH_BASE_URL, OATokens
+from bot.logs import redact_secrets
 
 if TYPE_CHECKING:
     from bot.app import App, Dispatch
@@ -91,15 +87,14 @@ def channels_for(
             app_secret=settings.zalo_app_secret,
             oauth_base_url=oauth_base_url(settings),
         )
-        max_age = getattr(settings, "zalo_oa_webhook_max_age", None)
         channels.oa = ZaloOA(
             app,
             ZaloOAClient(tokens, http, api_base_url=settings.zalo_oa_api_base_url),
             app_id=settings.zalo_app_id,
             oa_secret_key=settings.zalo_oa_secret_key,
             dispatch=dispatch,
-            max_age=dt.timedelta(seconds=max_age) if max_age else DEFAULT_MAX_AGE,
-            template_buttons=bool(getattr(settings, "zalo_oa_template_buttons", False)),
+            max_age=dt.timedelta(seconds=settings.zalo_oa_webhook_max_age),
+            template_buttons=settings.zalo_oa_template_buttons,
             **options.get("oa", {}),
         )
     if settings.zalo_bot_token:
