@@ -404,7 +404,10 @@ async def test_broadcast_survives_leader_kill_within_rate(
 
             await wait_until(taken_over, 15, cluster, "another instance to lead", every=0.05)
             takeover_s = time.monotonic() - killed_at
-            chats = lambda: {m["chat"]["id"] for m in fake.sent}  # noqa: E731
+
+            def chats() -> set[int]:
+                return {m["chat"]["id"] for m in fake.sent}
+
             await wait_until(lambda: len(chats()) >= RECIPIENTS, 60, cluster, "every recipient")
 
             async def all_recorded() -> bool:

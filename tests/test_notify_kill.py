@@ -118,7 +118,10 @@ async def test_sigkill_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
 
         second = await start()
         try:
-            chats = lambda: {m["chat"]["id"] for m in fake.sent}  # noqa: E731
+
+            def chats() -> set[int]:
+                return {m["chat"]["id"] for m in fake.sent}
+
             await wait_until(lambda: len(chats()) >= USERS, 40, second)
             for _ in range(200):  # poll the database until every delivery is recorded
                 if await in_flight(url, content) == (0, USERS):
