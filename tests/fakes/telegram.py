@@ -819,10 +819,6 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
 
-class StaleConnectionError(ConnectionResetError):
-    """A kept-alive connection was closed by the instance before it read the request."""
-
-
 class WebhookPusher:
     """Telegram's side of a webhook, spread over instances like a load balancer would.
 
@@ -888,33 +884,10 @@ class WebhookPusher:
         self._idle.clear()
 
     async def _post(self, index: int, body: bytes) -> int:
-        """One POST /telegram on a kept-alive connection to target ``index``; the status.
-
-        A kept-alive connection the instance closed while it was idle (its keep-alive timeout,
-        which a loaded machine reaches more often) did not take the request: it is sent again on
-        a new connection, as any HTTP client does, and is no retry.
-        """
-        idle = self._idle[index]
-        while idle:
-            try:
-                return await self._post_on(index, body, idle.pop(), reused=True)
-            except StaleConnectionError:
-                continue
-        host, port = self._addresses[index]
-        connection = await asyncio.open_connection(host, port)
-        return await self._post_on(index, body, connection, reused=False)
-
-    async def _post_on(
-        self,
-        index: int,
-        body: bytes,
-        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-        *,
-        reused: bool,
-    ) -> int:
+        """One POST /telegram on a kept-alive connection to target ``index``; the status."""
         host, port = self._addresses[index]
         idle = self._idle[index]
-        reader, writer = connection
+        reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
         keep = False
         try:
             head = (
@@ -923,17 +896,10 @@ class WebhookPusher:
                 f"X-Telegram-Bot-Api-Secret-Token: {self.secret}\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n"
             )
-            try:
-                writer.write(head.encode("latin-1") + body)
-                await writer.drain()
-                status_line = await reader.readline()
-            except OSError as exc:
-                if reused:  # closed before a byte of an answer: the request was not taken
-                    raise StaleConnectionError("kept-alive connection closed while idle") from exc
-                raise
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+            status_line = await reader.readline()
             if not status_line:
-                if reused:
-                    raise StaleConnectionError("kept-alive connection closed while idle")
                 raise ConnectionResetError("connection closed by the instance")
             status = int(status_line.split()[1])
             length, reuse = 0, True
