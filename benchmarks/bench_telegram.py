@@ -383,7 +383,8 @@ def summary(base: list[Result], real: list[Result]) -> str:
     """Medians over runs, the ratio hoctap/echo and the targets."""
 
     def med(results: list[Result], phase: str, attr: str) -> float:
-        return statistics.median(getattr(r.phases[phase], attr) for r in results)
+        values: list[float] = [getattr(r.phases[phase], attr) for r in results]
+        return statistics.median(values)
 
     lines = []
     for phase in ("paced", "closed", "burst"):

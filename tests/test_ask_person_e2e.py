@@ -248,7 +248,7 @@ async def test_terminal_chat_prints_the_answer(tmp_path: Path) -> None:
     app = build_app(settings, clock=FixedClock(TEST_NOW))
     await app.prepare()
     keyboard, screen = Keyboard(), io.StringIO()
-    notify = NotifySettings(  # type: ignore[call-arg]
+    notify = NotifySettings(
         _env_file=None, tick_seconds=0.1, rate_per_s=200.0, per_chat_interval_s=0.0
     )
     running = asyncio.create_task(

@@ -60,7 +60,8 @@ async def test_apply_read_change_and_rollback(database_url: str, dev_pack: Path)
 
         async with sessions.begin() as s:
             back = await content_db.rollback(s, first.version_id, now=NOW)
-        assert back.version_id is not None and back.version_id > second.version_id
+        assert back.version_id is not None and second.version_id is not None
+        assert back.version_id > second.version_id
         async with sessions() as s:
             assert (await content_db.current_pack(s)) == (back.version_id, original)
             versions = await content_db.list_versions(s)

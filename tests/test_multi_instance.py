@@ -6,14 +6,15 @@ update carrying the secret header).
 2. A broadcast to 5,000 users survives SIGKILL of the scheduler's leader: another instance takes
    the advisory lock, everyone gets the message, and the only duplicates are the deliveries the
    dead leader had in flight (``sending``, at most workers × batch).
-3. During that broadcast the combined send rate of all instances never exceeds the configured
-   ``HOCTAP_NOTIFY_RATE`` (see :func:`max_in_window` for the bound).
+3. Only the leader sends: while it is frozen (still holding the lock), nothing reaches Telegram
+   but the requests it already had in flight. How fast one sender sends (the configured
+   ``HOCTAP_NOTIFY_RATE``) is the rate limiter's, tested exactly on a fake clock in
+   ``tests/test_notify_rate.py``: no assertion here depends on the machine's speed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import collections
 import contextlib
 import datetime as dt
@@ -65,9 +66,6 @@ RATE = 200.0  # HOCTAP_NOTIFY_RATE, messages per second
 WORKERS, BATCH = 2, 20  # HOCTAP_NOTIFY_WORKERS / _BATCH: the in-flight bound is their product
 LEASE_S = 2.0
 BODY = "Thư viện tỉnh mở cửa thêm buổi tối thứ Năm."
-# Arrival jitter allowed on top of the pace (see max_in_window): HTTP on loopback plus asyncio
-# timer lateness on a loaded two-core machine.
-JITTER_S = 0.1
 
 
 # --- running instances -------------------------------------------------------------------
@@ -157,10 +155,16 @@ async def wait_until(
     cluster: Cluster,
     what: str,
     every: float = 0.02,
+    progress: Callable[[], int] | None = None,
 ) -> None:
-    """Poll (sync or async predicate) until true; fail on timeout or a dead instance."""
+    """Poll (sync or async predicate) until true; fail on timeout or a dead instance.
+
+    With ``progress`` (a count that grows while the work goes on, e.g. messages received),
+    ``limit`` is how long nothing may move: a slow machine takes longer, only a stall fails.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
+    seen = progress() if progress is not None else 0
     while True:
         value = predicate()
         if not isinstance(value, bool):
@@ -168,8 +172,11 @@ async def wait_until(
         if value:
             return
         cluster.check_running()
+        if progress is not None and progress() > seen:
+            seen, deadline = progress(), loop.time() + limit
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {limit}s waiting for {what}")
+            stalled = f"nothing moved for {limit}s" if progress is not None else f"{limit}s"
+            raise AssertionError(f"timed out ({stalled}) waiting for {what}")
         await asyncio.sleep(every)
 
 
@@ -240,29 +247,6 @@ async def delivery_counts(url: str) -> dict[str, int]:
         await app.close()
 
 
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most events in any half-open interval [t, t + window)."""
-    ordered = sorted(times)
-    best = 0
-    for i, start in enumerate(ordered):
-        best = max(best, bisect.bisect_left(ordered, start + window) - i)
-    return best
-
-
-def rate_bound(rate: float, jitter: float = JITTER_S) -> int:
-    """The most broadcast messages the fake may see in any 1 s window.
-
-    The outbox's :class:`~bot.notify.outbox.RateLimiter` is not a token bucket with a burst: it
-    hands out send slots spaced exactly ``1 / rate`` apart (an idle limiter starts at "now", it
-    does not bank credit), so any 1 s window holds at most ``rate + 1`` slots. A message reaches
-    the fake at its slot plus a delay (timer lateness, the HTTP request) that varies by at most
-    ``jitter``; messages arriving within a 1 s window therefore had slots within 1 + jitter
-    seconds: at most ``rate × (1 + jitter) + 1``. With one leader at a time that is the bound
-    for the whole cluster; two instances sending at once would reach about twice the rate.
-    """
-    return int(rate * (1 + jitter)) + 1
-
-
 def pack_due_now(tmp_path: Path) -> Path:
     """The dev pack with one announcement for everyone, published two minutes ago."""
     target = tmp_path / "pack"
@@ -295,7 +279,9 @@ async def test_updates_over_three_instances_answered_exactly_once(
             targets = [i.url for i in cluster.instances]
             assert len(fake.calls_of("setWebhook")) == INSTANCES
             assert all(c.params["secret_token"] == SECRET for c in fake.calls_of("setWebhook"))
-            async with WebhookPusher(targets, SECRET) as pusher:
+            # A POST is retried (and its update may be answered twice) after an error, or after
+            # `timeout` seconds without an answer: generous, so that a loaded machine is no error.
+            async with WebhookPusher(targets, SECRET, timeout=60) as pusher:
                 # What each question is answered with: one fresh user per question, in turn.
                 expected: dict[str, str] = {}
                 for k, question in enumerate(QUESTIONS):
@@ -316,7 +302,11 @@ async def test_updates_over_three_instances_answered_exactly_once(
                 accepted = await pusher.push_all(updates)
                 total = len(updates)
                 await wait_until(
-                    lambda: len(fake.sent) - calibration >= total, 60, cluster, "the answers"
+                    lambda: len(fake.sent) - calibration >= total,
+                    30,
+                    cluster,
+                    "the answers",
+                    progress=lambda: len(fake.sent),
                 )
                 elapsed = time.monotonic() - started
                 # Every update was handled (dispatched) once, none twice: the instances' counters.
@@ -351,7 +341,7 @@ async def test_updates_over_three_instances_answered_exactly_once(
 # --- 2 and 3. a broadcast while the leader is killed --------------------------------------
 
 
-async def test_broadcast_survives_leader_kill_within_rate(
+async def test_broadcast_survives_leader_kill_with_one_sender(
     postgres_url: str, tmp_path: Path
 ) -> None:
     content = pack_due_now(tmp_path)
@@ -371,13 +361,16 @@ async def test_broadcast_survives_leader_kill_within_rate(
 
         async with cluster_of(INSTANCES, env, tmp_path) as cluster:
             # Exactly one instance leads, and it is sending.
-            await wait_until(lambda: sent() >= 1500, 40, cluster, "the broadcast to be under way")
+            await wait_until(
+                lambda: sent() >= 1500, 40, cluster, "the broadcast to be under way", progress=sent
+            )
             leaders = await cluster.leaders()
             assert len(leaders) == 1, [i.port for i in leaders]
             leader = leaders[0]
             # Freeze the leader (it keeps the lock: its connection stays open), read what it has
             # in flight, then kill it: those rows are the only ones that may be sent twice.
             leader.proc.send_signal(signal.SIGSTOP)
+            sent_at_freeze = sent()
             app = build_app(Settings(_env_file=None, database_url=postgres_url,
                                      content_dir=content))  # fmt: skip
             try:
@@ -390,6 +383,7 @@ async def test_broadcast_survives_leader_kill_within_rate(
             finally:
                 await app.close()
             sent_at_kill = sent()
+            while_frozen = {str(m["chat"]["id"]) for m in fake.sent[sent_at_freeze:sent_at_kill]}
             killed_at = time.monotonic()
             leader.proc.send_signal(signal.SIGKILL)
             await leader.proc.wait()
@@ -404,8 +398,13 @@ async def test_broadcast_survives_leader_kill_within_rate(
 
             await wait_until(taken_over, 15, cluster, "another instance to lead", every=0.05)
             takeover_s = time.monotonic() - killed_at
-            chats = lambda: {m["chat"]["id"] for m in fake.sent}  # noqa: E731
-            await wait_until(lambda: len(chats()) >= RECIPIENTS, 60, cluster, "every recipient")
+
+            def chats() -> set[int]:
+                return {m["chat"]["id"] for m in fake.sent}
+
+            await wait_until(
+                lambda: len(chats()) >= RECIPIENTS, 30, cluster, "every recipient", progress=sent
+            )
 
             async def all_recorded() -> bool:
                 return await delivery_counts(postgres_url) == {"sent": RECIPIENTS}
@@ -435,15 +434,14 @@ async def test_broadcast_survives_leader_kill_within_rate(
     after = [t for t in fake.sent_at if t > killed_at]
     first_send_s = min(after) - killed_at if after else float("nan")
 
-    # 3. The combined rate of every instance, over sliding 1 s windows.
-    peak = max_in_window(fake.sent_at)
-    bound = rate_bound(RATE)
-    assert peak <= bound, (peak, bound)
+    # 3. One sender at a time: while the leader was frozen, only its own requests in flight
+    # reached Telegram (the other instances, not leading, sent nothing).
+    assert while_frozen <= in_flight, sorted(while_frozen - in_flight)[:5]
     duration = fake.sent_at[-1] - fake.sent_at[0]
     print(
         f"\nbroadcast to {RECIPIENTS}: leader :{leader.port} killed after {sent_at_kill} sent, "
         f"{len(in_flight)} in flight; :{new_leaders[0].port} leads {takeover_s:.2f}s later, "
         f"first send after the kill at {first_send_s:.2f}s; {duplicates} duplicates; "
-        f"peak {peak} msgs in 1s (limit {RATE:g}/s, bound {bound}); "
+        f"{sent_at_kill - sent_at_freeze} arrived while it was frozen; "
         f"{len(fake.sent) / duration:.0f} msgs/s overall"
     )

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -68,15 +69,26 @@ async def in_flight(url: str, content: Path) -> tuple[int, int]:
     return by.get("sending", 0), by.get("sent", 0)
 
 
-async def wait_until(predicate: object, limit: float, proc: asyncio.subprocess.Process) -> None:
-    """Poll every 20 ms; fail (with the bot's exit) on timeout."""
+async def wait_until(
+    predicate: Callable[[], bool],
+    limit: float,
+    proc: asyncio.subprocess.Process,
+    progress: Callable[[], int] | None = None,
+) -> None:
+    """Poll every 20 ms; fail (with the bot's exit) on timeout. With ``progress`` (a count that
+    grows while the work goes on, e.g. messages received), ``limit`` is how long nothing may
+    move: a slow machine takes longer, only a stall fails."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
-    while not predicate():  # type: ignore[operator]
+    seen = progress() if progress is not None else 0
+    while not predicate():
         if proc.returncode is not None:
             raise AssertionError(f"the bot exited with {proc.returncode}")
+        if progress is not None and progress() > seen:
+            seen, deadline = progress(), loop.time() + limit
         if loop.time() > deadline:
-            raise AssertionError("timed out")
+            stalled = f"nothing moved for {limit}s" if progress is not None else f"{limit}s"
+            raise AssertionError(f"timed out ({stalled})")
         await asyncio.sleep(0.02)
 
 
@@ -107,7 +119,7 @@ async def test_sigkill_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
 
         first = await start()
         try:
-            await wait_until(lambda: len(fake.sent) >= 600, 30, first)
+            await wait_until(lambda: len(fake.sent) >= 600, 30, first, lambda: len(fake.sent))
         finally:
             first.send_signal(signal.SIGKILL)
             await first.wait()
@@ -118,8 +130,11 @@ async def test_sigkill_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
 
         second = await start()
         try:
-            chats = lambda: {m["chat"]["id"] for m in fake.sent}  # noqa: E731
-            await wait_until(lambda: len(chats()) >= USERS, 40, second)
+
+            def chats() -> set[int]:
+                return {m["chat"]["id"] for m in fake.sent}
+
+            await wait_until(lambda: len(chats()) >= USERS, 30, second, lambda: len(fake.sent))
             for _ in range(200):  # poll the database until every delivery is recorded
                 if await in_flight(url, content) == (0, USERS):
                     break

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic_settings import BaseSettings
@@ -43,7 +44,8 @@ def test_env_example_lists_every_setting_with_its_default(
     for alias, name in aliases(model).items():
         assert alias in example, f"{alias} is missing from .env.example"
         if example[alias]:  # an empty value: a secret, or a default computed at run time
-            value = getattr(model(**{alias: example[alias]}), name)
+            given: dict[str, Any] = {alias: example[alias]}
+            value = getattr(model(**given), name)
             assert value == model.model_fields[name].default, alias
 
 

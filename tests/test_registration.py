@@ -215,8 +215,8 @@ def test_registration_closes_round_trips_through_yaml_and_spreadsheet(tmp_path: 
     assert pack is not None, problems
     closes = {c.id: c.registration_closes for c in pack.courses if c.registration_closes}
     assert closes == {"tin-hoc-van-phong": dt.date(2026, 12, 1)}
-    again, problems = read_workbook(write_workbook(pack))
-    assert again is not None and not problems
+    again, sheet_problems = read_workbook(write_workbook(pack))
+    assert again is not None and not sheet_problems
     assert again.courses == pack.courses
     dump_pack(pack, tmp_path / "out", template=signup_pack(tmp_path / "t"))
     back, problems = load_pack(tmp_path / "out")

@@ -6,7 +6,6 @@ The assertions are on what the fake server received: structure and key facts, no
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import COMMANDS
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
@@ -23,6 +21,9 @@ from tests.conversation_helpers import same, stored
 from tests.fakes.telegram import FakeTelegram, Fault, bot_settings, polling_bot, running_app
 
 UID = 4242
+# A "typing…" threshold no test lives to reach (pytest-timeout ends it long before): whatever the
+# machine's speed, every answer is ready before it.
+NEVER = 24 * 3600.0
 
 
 @pytest.fixture(autouse=True)
@@ -132,8 +133,20 @@ async def test_question_without_diacritics_gets_opening_hours(bot: FakeTelegram)
     reply = await say(bot, "thu vien tinh may gio mo cua")
     assert "07:30" in reply["text"]
     assert "Thư viện tỉnh" in reply["text"]
-    # answered in milliseconds: a "typing…" action would only cost a request
-    assert not bot.actions
+
+
+async def test_an_answer_ready_before_the_threshold_shows_no_typing(
+    fake: FakeTelegram, env: tuple[Settings, App]
+) -> None:
+    """The real conversation, ready before the threshold: a "typing…" would only cost a request."""
+    settings, app = env
+    async with polling_bot(app, settings, typing_after=NEVER):
+        reply = await say(fake, "thu vien tinh may gio mo cua")
+    assert "07:30" in reply["text"]
+    assert not fake.actions
+    assert [c.method for c in fake.calls if c.method in ("sendChatAction", "sendMessage")] == [
+        "sendMessage"
+    ]
 
 
 async def test_three_turn_conversation_keeps_its_state(
@@ -174,16 +187,16 @@ async def test_a_follow_up_after_pressing_a_button(
 
 
 async def test_slow_answer_shows_typing_first(
-    fake: FakeTelegram, env: tuple[Settings, App], monkeypatch: pytest.MonkeyPatch
+    fake: FakeTelegram, env: tuple[Settings, App]
 ) -> None:
-    monkeypatch.setattr(telegram_channel, "TYPING_AFTER", 0.05)
     settings, app = env
 
     async def slow(incoming: Incoming) -> list[Reply]:
-        await asyncio.sleep(0.3)
+        # not ready until the threshold has passed and "typing…" has reached Telegram
+        await fake.wait_for(lambda: fake.actions, timeout=60)
         return [Reply("xong")]
 
-    async with polling_bot(app, settings, dispatch=Recorder(slow)):
+    async with polling_bot(app, settings, dispatch=Recorder(slow), typing_after=0.01):
         await say(fake, "câu hỏi khó")
     methods = [c.method for c in fake.calls if c.method in ("sendChatAction", "sendMessage")]
     assert methods == ["sendChatAction", "sendMessage"]
@@ -211,11 +224,15 @@ async def test_location_gets_nearest_places_with_distances(bot: FakeTelegram) ->
 
 
 @pytest.mark.parametrize("kind", ["photo", "sticker", "voice"])
-async def test_media_gets_the_text_only_apology(bot: FakeTelegram, kind: str) -> None:
-    getattr(bot, f"user_{kind}")(UID)
-    await bot.wait_for(lambda: bot.sent_to(UID))
-    assert "chỉ đọc được" in bot.sent_to(UID)[-1]["text"]
-    assert not bot.actions, "no typing indicator for media"
+async def test_media_gets_the_text_only_apology(
+    fake: FakeTelegram, env: tuple[Settings, App], kind: str
+) -> None:
+    settings, app = env
+    async with polling_bot(app, settings, typing_after=0.0):  # any text would show "typing…"
+        getattr(fake, f"user_{kind}")(UID)
+        await fake.wait_for(lambda: fake.sent_to(UID))
+    assert "chỉ đọc được" in fake.sent_to(UID)[-1]["text"]
+    assert not fake.actions, "no typing indicator for media, however long the answer takes"
 
 
 async def test_html_in_user_text_reaches_the_conversation_and_stays_plain(

@@ -75,7 +75,7 @@ async def printed(screen: io.StringIO, text: str, *, after: int = 0) -> str:
 
 def number_of(screen: str, label: str) -> str:
     """The number typed to press the last button shown with ``label``."""
-    found = re.findall(rf"\[(\d+)\] {re.escape(label)}", screen)
+    found: list[str] = re.findall(rf"\[(\d+)\] {re.escape(label)}", screen)
     assert found, f"no button {label!r} on screen:\n{screen}"
     return found[-1]
 
@@ -97,7 +97,7 @@ async def test_a_reminder_set_in_the_terminal_is_printed_there_at_its_time(
     app: App, tmp_path: Path
 ) -> None:
     keyboard, screen = Keyboard(), io.StringIO()
-    config = NotifySettings(  # type: ignore[call-arg]
+    config = NotifySettings(
         _env_file=None, tick_seconds=0.1, rate_per_s=200.0, per_chat_interval_s=0.0
     )
     running = asyncio.create_task(chat(app, keyboard, screen, dispatch=dispatch, config=config))  # type: ignore[arg-type]

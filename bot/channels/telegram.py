@@ -159,15 +159,18 @@ def to_incoming(update: Update, bot: Bot) -> Incoming | None:
 class TelegramChannel:
     """PTB callbacks that hand each update to ``dispatch`` and deliver its replies."""
 
-    def __init__(self, app: App, dispatch: Dispatch) -> None:
+    def __init__(
+        self, app: App, dispatch: Dispatch, *, typing_after: float = TYPING_AFTER
+    ) -> None:
         self.app = app
         self.dispatch = dispatch
+        self.typing_after = typing_after
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message: for free text whose answer takes a while, show "typing"; then answer.
 
         Most answers are ready in a few milliseconds, when a chat action would only cost a
-        request; it is sent once the answer has taken ``TYPING_AFTER`` seconds.
+        request; it is sent once the answer has taken ``typing_after`` seconds.
         """
         await self.answer_message(update, context.bot)
 
@@ -188,7 +191,7 @@ class TelegramChannel:
         timer = None
         if incoming.text is not None:
             timer = asyncio.get_running_loop().call_later(
-                TYPING_AFTER,
+                self.typing_after,
                 lambda: typing.append(asyncio.create_task(self._typing(bot, chat_id))),
             )
         try:
@@ -273,6 +276,7 @@ def build_telegram(
     *,
     dispatch: Dispatch,
     webhook: bool = False,
+    typing_after: float = TYPING_AFTER,
 ) -> TelegramApp:
     """Build the PTB application (not started); ``webhook`` drops the Updater."""
     if not settings.telegram_bot_token:
@@ -291,7 +295,7 @@ def build_telegram(
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
-    channel = TelegramChannel(app, dispatch)
+    channel = TelegramChannel(app, dispatch, typing_after=typing_after)
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_message))
     application.add_error_handler(_on_error)

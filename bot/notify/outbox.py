@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select, update
@@ -162,10 +162,20 @@ class RateLimiter:
     """A global pace (evenly spaced slots), one message per chat per interval, and pauses.
 
     A 429 pauses everyone for ``retry_after`` and lowers the pace a little; successes bring it
-    back towards the configured rate.
+    back towards the configured rate. Seconds are the event loop's (``time``, ``sleep``: a fake
+    clock in tests).
     """
 
-    def __init__(self, rate_per_s: float, per_chat_s: float) -> None:
+    def __init__(
+        self,
+        rate_per_s: float,
+        per_chat_s: float,
+        *,
+        time: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._time = time
+        self._sleep = sleep
         self.target = rate_per_s
         self.rate = rate_per_s
         self.per_chat_s = per_chat_s
@@ -175,11 +185,13 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self.flood_waits = 0
 
+    def _now(self) -> float:
+        return self._time() if self._time is not None else asyncio.get_running_loop().time()
+
     async def acquire(self, chat_id: str) -> None:
         """Wait for a global slot and for this chat's next allowed moment."""
-        loop = asyncio.get_running_loop()
         async with self._lock:
-            now = loop.time()
+            now = self._now()
             chat_at = self._chat_next.get(chat_id, 0.0)
             slot = max(now, self._next, self._paused_until, chat_at)
             if slot <= max(now, self._next, self._paused_until):
@@ -187,20 +199,19 @@ class RateLimiter:
             self._chat_next[chat_id] = slot + self.per_chat_s
             if len(self._chat_next) > 50_000:
                 self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
-        delay = slot - loop.time()
+        delay = slot - self._now()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         while True:  # a 429 seen by another send while we waited pauses us too
-            wait = self._paused_until - loop.time()
+            wait = self._paused_until - self._now()
             if wait <= 0:
                 return
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
 
     def flood(self, retry_after: float) -> None:
         """Honour a 429: everyone waits ``retry_after`` seconds; the pace drops by 20%."""
-        loop = asyncio.get_running_loop()
         self.flood_waits += 1
-        self._paused_until = max(self._paused_until, loop.time() + retry_after)
+        self._paused_until = max(self._paused_until, self._now() + retry_after)
         self.rate = max(1.0, self.rate * 0.8)
 
     def success(self) -> None:

@@ -280,7 +280,8 @@ def _unsafe(value: Any) -> Any:
 def _col(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index)
+    letter: str = get_column_letter(index)
+    return letter
 
 
 def _id_range(kind: str) -> str:
@@ -513,7 +514,7 @@ def read_workbook(data: bytes) -> tuple[Pack | None, list[SheetProblem]]:
     closure_rows: dict[tuple[str, int], int] = {}
     pack_key_rows: dict[str, int] = {}
     formula_cells: set[tuple[str, int, str | None]] = set()  # reported: not "missing" too
-    names = {name.strip().casefold(): name for name in wb.sheetnames}
+    names: dict[str, str] = {name.strip().casefold(): name for name in wb.sheetnames}
 
     def sheet_name(kind: str) -> str | None:
         """The workbook's sheet for a kind: its Vietnamese title or its old English name."""

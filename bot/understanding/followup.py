@@ -23,7 +23,8 @@ from bot.understanding.context import Context
 from bot.understanding.normalize import fold
 
 if TYPE_CHECKING:
-    from bot.understanding.engine import Engine, Parsed
+    from bot.understanding.engine import Engine
+    from bot.understanding.parsing import Parsed
 
 # Words that mark a message as leaning on the last answer.
 MARKERS = (

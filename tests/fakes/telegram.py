@@ -43,6 +43,7 @@ from telegram import Update
 import handlers
 from bot.app import App, Dispatch, build_app
 from bot.channels.telegram import (
+    TYPING_AFTER,
     TelegramApp,
     build_telegram,
     start_telegram,
@@ -983,12 +984,16 @@ async def polling_bot(
     settings: Settings,
     *,
     dispatch: Dispatch | None = None,
+    typing_after: float = TYPING_AFTER,
 ) -> AsyncIterator[TelegramApp]:
     """The real PTB application from ``build_telegram``, long-polling the fake (timeout 1 s).
 
-    Its updates go to ``dispatch``, the conversation (``handlers.dispatch``) unless given.
+    Its updates go to ``dispatch``, the conversation (``handlers.dispatch``) unless given; an
+    answer not ready after ``typing_after`` seconds is preceded by "typing…".
     """
-    application = build_telegram(app, settings, dispatch=dispatch or handlers.dispatch)
+    application = build_telegram(
+        app, settings, dispatch=dispatch or handlers.dispatch, typing_after=typing_after
+    )
     await start_telegram(application)
     assert application.updater is not None
     await application.updater.start_polling(
