@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot.messages import one_line
-from bot.understanding.normalize import clean, fold
+from bot.understanding.normalize import clean
+from bot.wording import fold
 
 if TYPE_CHECKING:
     from bot.pack.models import Pack

@@ -49,7 +49,7 @@ def test_bundled_pack_is_valid_and_rich_enough() -> None:
 
 def _closed_for_a_holiday(pack, day: dt.date) -> list[str]:  # type: ignore[no-untyped-def]
     """The reasons, when every library is closed on ``day`` and one of them for a holiday."""
-    from bot.pack.models import WEEKDAYS
+    from bot.pack.days import WEEKDAYS
 
     reasons = []
     for library in pack.libraries:

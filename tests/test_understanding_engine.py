@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from bot.understanding import Engine
 from bot.understanding.dates import parse_when
-from bot.understanding.normalize import clean, fold, tokenize
+from bot.understanding.normalize import clean, tokenize
 from bot.understanding.replies import money
+from bot.wording import fold
 from tests.understanding_helpers import (
     DEV_PACK,
     DEV_QUESTIONS,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.pack import visits
-from bot.pack.models import WEEKDAYS, parse_range
+from bot.pack.days import WEEKDAYS
+from bot.pack.models import parse_range
 from bot.understanding import Engine
 from bot.understanding.schedule import session_days
 from tests.understanding_helpers import BUNDLED_PACK, engine_for

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
-from bot.pack.days import full_date, weekday_name
-from bot.pack.models import WEEKDAYS, Course, Stop
+from bot.pack.days import WEEKDAYS, full_date, weekday_name
+from bot.pack.models import Course, Stop
 from bot.wording import with_commune
 from db.models_notify import ReminderRow
 

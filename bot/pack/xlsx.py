@@ -22,7 +22,8 @@ from bot.pack.load import DAY_WORDS, Problem, parse_pack
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
-from bot.pack.models import WEEKDAYS, Pack
+from bot.pack.days import WEEKDAYS
+from bot.pack.models import Pack
 
 GUIDE_SHEET = "Hướng dẫn"
 OLD_GUIDE_SHEET = "hướng dẫn"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.understanding.normalize import fold
+from bot.wording import fold
 
 # Sentences end at . ? ! ; or a line break; clauses also at commas.
 _SENTENCE_RE = re.compile(r"(?<=[.?!;\n])\s*|\n+")

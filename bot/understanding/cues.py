@@ -17,7 +17,7 @@ DATA_FILE = Path(__file__).parent / "data" / "cues.yaml"
 
 def _load() -> dict[str, list[str]]:
     with DATA_FILE.open(encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+        data: dict[str, list[str]] = yaml.safe_load(f)
     bad = [
         k
         for k, v in data.items()

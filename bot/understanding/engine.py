@@ -23,7 +23,7 @@ from bot.understanding.index import STOP_ACC, TextIndex
 from bot.understanding.intents import Intents
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.model import shipped
-from bot.understanding.normalize import Token, fold, tokenize
+from bot.understanding.normalize import Token, tokenize
 from bot.understanding.parsing import Named, Parsed, Phrase, Reading, _strip
 from bot.understanding.scoring import Scoring
 from bot.understanding.weights import (
@@ -35,6 +35,7 @@ from bot.understanding.weights import (
     LARGE_FAQ,
     READING_KEEP,
 )
+from bot.wording import fold
 
 log = logging.getLogger(__name__)
 

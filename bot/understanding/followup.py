@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bot.understanding import clauses, cues
 from bot.understanding.answer import Answer
 from bot.understanding.context import Context
-from bot.understanding.normalize import fold
+from bot.wording import fold
 
 if TYPE_CHECKING:
     from bot.understanding.engine import Engine

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from bot.understanding.normalize import Token, fold
+from bot.understanding.normalize import Token
+from bot.wording import fold
 
 # General Vietnamese function words: never evidence for or against an answer.
 STOP_ACC: frozenset[str] = frozenset(

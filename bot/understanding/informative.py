@@ -17,7 +17,8 @@ from functools import cache
 
 from wordfreq import get_frequency_dict
 
-from bot.understanding.normalize import Token, fold
+from bot.understanding.normalize import Token
+from bot.wording import fold
 
 # Zipf frequency (log10 per billion words) at or below which a syllable keeps its full weight,
 # and at or above which it keeps only FLOOR of it; linear in between. Vietnamese syllables sit

@@ -13,8 +13,9 @@ from bot.understanding import cues, informative, schedule
 from bot.understanding.base import EngineBase
 from bot.understanding.dates import When, parse_when
 from bot.understanding.index import STOP_ACC, is_stop
-from bot.understanding.normalize import Token, fold, tokenize
+from bot.understanding.normalize import Token, tokenize
 from bot.understanding.weights import FINAL_PARTICLES, MARKED_PARTICLES
+from bot.wording import fold
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.pack.days import NAMES_VI, day_label, index, weekday_name
-from bot.pack.models import WEEKDAYS, Center, Closure, Course, Library, Pack, Stop, parse_range
+from bot.pack.days import NAMES_VI, WEEKDAYS, day_label, index, weekday_name
+from bot.pack.models import Center, Closure, Course, Library, Pack, Stop, parse_range
 from bot.understanding.dates import When
 from bot.wording import closed, with_commune
 

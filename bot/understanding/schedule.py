@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from bot.pack.days import day_label
-from bot.pack.models import WEEKDAYS, Course, parse_range
+from bot.pack.days import WEEKDAYS, day_label
+from bot.pack.models import Course, parse_range
 from bot.understanding.dates import When
 from bot.understanding.normalize import Token
 
