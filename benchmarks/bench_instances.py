@@ -103,9 +103,12 @@ async def admin(url: str, sql: str) -> None:
 
     u = make_url(url)
     conn = await asyncpg.connect(
-        host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-        password=u.password, database=u.database or "postgres",
-    )  # fmt: skip
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        database=u.database or "postgres",
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -158,9 +161,14 @@ class Fake:
 async def fake_process(workdir: Path) -> AsyncIterator[Fake]:
     """``benchmarks/fake_server.py`` with no rate cap; it serves until its stdin closes."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(FAKE_SERVER), "1e9", str(workdir / "fake.json"),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
+        sys.executable,
+        str(FAKE_SERVER),
+        "1e9",
+        str(workdir / "fake.json"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
@@ -198,9 +206,16 @@ async def instances(
             port = free_port()
             with (workdir / f"instance-{n}-{k}.log").open("wb") as log:
                 proc = await asyncio.create_subprocess_exec(
-                    str(HOCTAP), "run", "--webhook", "--port", str(port),
-                    env=env, cwd=workdir, stdout=log, stderr=log,
-                )  # fmt: skip
+                    str(HOCTAP),
+                    "run",
+                    "--webhook",
+                    "--port",
+                    str(port),
+                    env=env,
+                    cwd=workdir,
+                    stdout=log,
+                    stderr=log,
+                )
             procs.append((port, proc))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT

@@ -59,9 +59,13 @@ class FakeProcess:
         """Start it and read its port."""
         script = Path(__file__).with_name("fake_server.py")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(script), str(self.cap), str(self.out),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            str(script),
+            str(self.cap),
+            str(self.out),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
         assert self.proc.stdout is not None
         port = int((await self.proc.stdout.readline()).decode())
         self.base_url = f"http://127.0.0.1:{port}"

@@ -40,9 +40,15 @@ async def create(
 ) -> StaffQuestionRow:
     """A new open question of ``user``."""
     row = StaffQuestionRow(
-        user_pk=user.id, channel=user.channel, who=who[:200], text=text[:MAX_CHARS],
-        additions=[], tried=tried, status="open", asked_at=now,
-    )  # fmt: skip
+        user_pk=user.id,
+        channel=user.channel,
+        who=who[:200],
+        text=text[:MAX_CHARS],
+        additions=[],
+        tried=tried,
+        status="open",
+        asked_at=now,
+    )
     session.add(row)
     await session.flush()
     return row

@@ -102,10 +102,17 @@ async def register(
         return Outcome(existing, "already", await position(session, existing))
     full = capacity is not None and await confirmed_count(session, course_id) >= capacity
     row = RegistrationRow(
-        course_id=course_id, user_pk=user_pk, name=name, phone=phone,
-        status="waiting" if full else "confirmed", seq=seq, class_end=class_end,
-        created_at=now, changed_at=now, reason="",
-    )  # fmt: skip
+        course_id=course_id,
+        user_pk=user_pk,
+        name=name,
+        phone=phone,
+        status="waiting" if full else "confirmed",
+        seq=seq,
+        class_end=class_end,
+        created_at=now,
+        changed_at=now,
+        reason="",
+    )
     session.add(row)
     await session.flush()
     return Outcome(row, row.status, await position(session, row))

@@ -137,9 +137,13 @@ async def _remove_alternates(
             faqs.append(f)
         if live_changed:
             await content_db.apply_pack(
-                session, pack.model_copy(update={"faq": faqs}), now=now, author="system",
-                source="erase", note="Xóa cách hỏi theo yêu cầu xóa dữ liệu của người hỏi",
-            )  # fmt: skip
+                session,
+                pack.model_copy(update={"faq": faqs}),
+                now=now,
+                author="system",
+                source="erase",
+                note="Xóa cách hỏi theo yêu cầu xóa dữ liệu của người hỏi",
+            )
     faq_ids = sorted({faq for faq, _ in targets})
     rows = (
         await session.execute(

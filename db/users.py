@@ -60,12 +60,17 @@ async def touch_user(
     stmt = (
         insert(UserRow)
         .values(
-            channel=channel, user_id=user_id, chat_id=chat_id, first_seen=now, last_seen=now,
-            window_start=now, window_count=1,
+            channel=channel,
+            user_id=user_id,
+            chat_id=chat_id,
+            first_seen=now,
+            last_seen=now,
+            window_start=now,
+            window_count=1,
         )
         .on_conflict_do_update(index_elements=["channel", "user_id"], set_=updates)
         .returning(UserRow, role)
-    )  # fmt: skip
+    )
     result = await session.execute(
         select(UserRow, role).from_statement(stmt).execution_options(populate_existing=True)
     )
@@ -107,9 +112,14 @@ async def log_question(
     question_log``), elsewhere in the same flush, so keeping the state costs no round trip.
     """
     values = {
-        "user_pk": user_pk, "channel": channel, "at": now, "text": text[:1000], "kind": kind,
-        "ids": ids, "score": score,
-    }  # fmt: skip
+        "user_pk": user_pk,
+        "channel": channel,
+        "at": now,
+        "text": text[:1000],
+        "kind": kind,
+        "ids": ids,
+        "score": score,
+    }
     changed = user is not None and inspect(user).attrs.conversation.history.has_changes()
     if user is None or not changed or session.get_bind().dialect.name != "postgresql":
         session.add(QuestionLogRow(**values))

@@ -83,16 +83,23 @@ async def _confirm(ctx: Ctx, text: str, tried: dict[str, object]) -> list[Reply]
             )
         ]
     await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ASK,
-        {"text": text, "tried": tried}, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        ctx.incoming.channel,
+        ctx.incoming.user_id,
+        ASK,
+        {"text": text, "tried": tried},
+        now=ctx.now,
+    )
     library = main_library(ctx.pack)
     hours = hours_text(library)
     hours = f" ({library.name}: {hours})" if library is not None and hours else ""
     body = ctx.t(
-        "ask_confirm", text=one_line(text), days=ctx.app.settings.retention_days, hours=hours,
+        "ask_confirm",
+        text=one_line(text),
+        days=ctx.app.settings.retention_days,
+        hours=hours,
         contact=ctx.pack.info.contact,
-    )  # fmt: skip
+    )
     buttons = ((Button(ctx.t("ask_send"), "hq:ok"), Button(ctx.t("ask_cancel"), "hq:no")),)
     return [Reply(body, buttons=buttons)]
 
@@ -158,10 +165,16 @@ async def _notify_staff(ctx: Ctx, row: StaffQuestionRow, source: str, text: str)
     """A notice to every staff member's private chat, or to the one staff chat, at once."""
     recipients = await digest_recipients(ctx.session, ctx.app.settings)
     await create_broadcast(
-        ctx.session, source=source, kind="staff_question", title=f"Câu hỏi #{row.id}",
-        text=text, recipients=recipients, due_at=ctx.now, now=ctx.now,
+        ctx.session,
+        source=source,
+        kind="staff_question",
+        title=f"Câu hỏi #{row.id}",
+        text=text,
+        recipients=recipients,
+        due_at=ctx.now,
+        now=ctx.now,
         buttons=notice_buttons(bool(ctx.app.settings.staff_chat), row.id),
-    )  # fmt: skip
+    )
 
 
 async def my_questions(ctx: Ctx) -> list[Reply]:

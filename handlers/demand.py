@@ -56,9 +56,13 @@ async def offer(ctx: Ctx, answer: Answer, question: str) -> list[tuple[Button, .
     if wish is None:
         return []
     await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, DIALOG,
-        {"topic": wish[0], "commune": wish[1], "at": ctx.now.isoformat()}, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        ctx.incoming.channel,
+        ctx.incoming.user_id,
+        DIALOG,
+        {"topic": wish[0], "commune": wish[1], "at": ctx.now.isoformat()},
+        now=ctx.now,
+    )
     return [(Button(BUTTON, "dm:go"),)]
 
 
@@ -81,9 +85,14 @@ async def press(ctx: Ctx) -> list[Reply]:
     )
     if added:
         await log_consent(
-            ctx.session, user_pk=ctx.user.id, action="grant", purpose=PURPOSE, now=ctx.now,
-            detail=f"{topic}|{commune}", via=ctx.incoming.channel,
-        )  # fmt: skip
+            ctx.session,
+            user_pk=ctx.user.id,
+            action="grant",
+            purpose=PURPOSE,
+            now=ctx.now,
+            detail=f"{topic}|{commune}",
+            via=ctx.incoming.channel,
+        )
     text = (
         f"✅ Trợ lý sẽ báo bạn ngay khi có lớp {name}{where}. "
         "Trung tâm cũng được biết có người đang chờ lớp này. Gõ /huy để thôi nhận tin."

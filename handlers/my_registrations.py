@@ -48,9 +48,13 @@ async def my_sign_ups(ctx: Ctx) -> list[Reply]:
 async def tell_promoted(ctx: Ctx, course: Course, row: RegistrationRow) -> None:
     """The first person waiting got a seat: switch their reminder on and tell them."""
     await add_reminder(
-        ctx.session, user_pk=row.user_pk, ref=f"course:{course.id}", pack=ctx.pack,
-        now=ctx.now, via="registration",
-    )  # fmt: skip
+        ctx.session,
+        user_pk=row.user_pk,
+        ref=f"course:{course.id}",
+        pack=ctx.pack,
+        now=ctx.now,
+        via="registration",
+    )
     user = await users_db.by_pk(ctx.session, row.user_pk)
     if user is None:
         return
@@ -58,10 +62,15 @@ async def tell_promoted(ctx: Ctx, course: Course, row: RegistrationRow) -> None:
         ctx, course, row
     )
     await create_broadcast(
-        ctx.session, source=f"registration:promoted:{row.id}", kind="registration",
-        title=course.title, text=text, recipients=[(user.id, user.channel, user.chat_id)],
-        due_at=ctx.now, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        source=f"registration:promoted:{row.id}",
+        kind="registration",
+        title=course.title,
+        text=text,
+        recipients=[(user.id, user.channel, user.chat_id)],
+        due_at=ctx.now,
+        now=ctx.now,
+    )
 
 
 async def cancel_reminders(ctx: Ctx, user_pk: int, course_id: str) -> None:
@@ -85,10 +94,13 @@ async def cancel(ctx: Ctx, registration_id: int) -> list[Reply]:
             )
         ]
     cancelled, promoted = await reg_db.cancel(
-        ctx.session, registration_id=registration_id,
-        capacity=course.capacity if course else None, now=ctx.now,
-        reason="cancelled by the person", user_pk=ctx.user.id,
-    )  # fmt: skip
+        ctx.session,
+        registration_id=registration_id,
+        capacity=course.capacity if course else None,
+        now=ctx.now,
+        reason="cancelled by the person",
+        user_pk=ctx.user.id,
+    )
     if cancelled is None:
         return [Reply("Đăng ký này không còn (có thể đã được hủy trước đó).")]
     await cancel_reminders(ctx, ctx.user.id, cancelled.course_id)
@@ -106,8 +118,12 @@ async def release_all(ctx: Ctx) -> None:
         if course is None or ctx.now >= starts_at(course, ctx.now.tzinfo or dt.UTC):
             continue
         _, promoted = await reg_db.cancel(
-            ctx.session, registration_id=row.id, capacity=course.capacity, now=ctx.now,
-            reason="data erased", user_pk=ctx.user.id,
-        )  # fmt: skip
+            ctx.session,
+            registration_id=row.id,
+            capacity=course.capacity,
+            now=ctx.now,
+            reason="data erased",
+            user_pk=ctx.user.id,
+        )
         if promoted is not None:
             await tell_promoted(ctx, course, promoted)

@@ -95,9 +95,13 @@ async def _claim(ctx: Ctx, question_id: int) -> list[Reply]:
             Reply(f"Câu hỏi #{question_id} đang được {holder} trả lời; bạn chọn câu khác nhé.")
         ]
     await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, ANSWER, {"q": row.id},
+        ctx.session,
+        ctx.incoming.channel,
+        ctx.incoming.user_id,
+        ANSWER,
+        {"q": row.id},
         now=ctx.now,
-    )  # fmt: skip
+    )
     await staff_db.audit(
         ctx.session, actor(ctx), "question.claim", {"question": row.id}, now=ctx.now
     )
@@ -188,11 +192,15 @@ async def _send(ctx: Ctx, question_id: int) -> list[Reply]:
     lines = [f"✅ Đã gửi câu trả lời cho câu hỏi #{row.id}."]
     if citizen is not None:
         await create_broadcast(
-            ctx.session, source=questions_db.source(row.id, "answer"), kind="answer",
-            title=f"Trả lời câu hỏi #{row.id}", text=answer_text(row, draft),
-            recipients=[(citizen.id, citizen.channel, citizen.chat_id)], due_at=ctx.now,
+            ctx.session,
+            source=questions_db.source(row.id, "answer"),
+            kind="answer",
+            title=f"Trả lời câu hỏi #{row.id}",
+            text=answer_text(row, draft),
+            recipients=[(citizen.id, citizen.channel, citizen.chat_id)],
+            due_at=ctx.now,
             now=ctx.now,
-        )  # fmt: skip
+        )
         if citizen.channel == "zalo_oa" and ctx.now - citizen.last_seen > ZALO_WINDOW:
             lines.append(
                 "⏳ Người hỏi đã không nhắn gì hơn 7 ngày: Zalo chỉ cho gửi trong 7 ngày, nên "
@@ -242,9 +250,13 @@ async def _close_reason(ctx: Ctx, question_id: int, pick: str) -> list[Reply]:
         return [refused] if refused else []
     if pick == "t":
         await staff_db.put_dialog(
-            ctx.session, ctx.incoming.channel, ctx.incoming.user_id, CLOSE, {"q": row.id},
+            ctx.session,
+            ctx.incoming.channel,
+            ctx.incoming.user_id,
+            CLOSE,
+            {"q": row.id},
             now=ctx.now,
-        )  # fmt: skip
+        )
         return [Reply(f"Gõ lý do đóng câu hỏi #{row.id} (người hỏi sẽ đọc được):")]
     if not pick.isdecimal() or int(pick) >= len(REASONS):
         return [Reply("Nút này không còn dùng được.")]
@@ -259,11 +271,15 @@ async def _close(ctx: Ctx, row: StaffQuestionRow, reason: str, pick: str) -> lis
     citizen = await _recipient(ctx, row)
     if citizen is not None:
         await create_broadcast(
-            ctx.session, source=questions_db.source(row.id, "closed"), kind="answer",
-            title=f"Đóng câu hỏi #{row.id}", text=closed_text(row, reason, ctx.pack.info.contact),
-            recipients=[(citizen.id, citizen.channel, citizen.chat_id)], due_at=ctx.now,
+            ctx.session,
+            source=questions_db.source(row.id, "closed"),
+            kind="answer",
+            title=f"Đóng câu hỏi #{row.id}",
+            text=closed_text(row, reason, ctx.pack.info.contact),
+            recipients=[(citizen.id, citizen.channel, citizen.chat_id)],
+            due_at=ctx.now,
             now=ctx.now,
-        )  # fmt: skip
+        )
     detail = {"question": row.id, "reason": pick}
     await staff_db.audit(ctx.session, actor(ctx), "question.close", detail, now=ctx.now)
     return [Reply(f"Đã đóng câu hỏi #{row.id}; người hỏi được báo lý do: {reason}")]

@@ -129,9 +129,14 @@ async def consent(ctx: Ctx, agreed: bool) -> list[Reply]:
         await _drop(ctx)
         return [Reply("Đã hủy, trợ lý không lưu gì cả.", edit=True)]
     await log_consent(
-        ctx.session, user_pk=ctx.user.id, action="grant", purpose=PURPOSE, now=ctx.now,
-        detail=f"course:{course.id}", via=ctx.incoming.channel,
-    )  # fmt: skip
+        ctx.session,
+        user_pk=ctx.user.id,
+        action="grant",
+        purpose=PURPOSE,
+        now=ctx.now,
+        detail=f"course:{course.id}",
+        via=ctx.incoming.channel,
+    )
     await _put(ctx, dataclasses.replace(data, step="name"))
     return [Reply("Xin cho biết họ và tên người học (ví dụ: Nguyễn Thị Lan).")]
 
@@ -210,9 +215,15 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
         await _drop(ctx)
         return [Reply(closed_text(ctx, course, why), remove_keyboard=True)]
     outcome = await reg_db.register(
-        ctx.session, course_id=course.id, capacity=course.capacity, class_end=course.end_date,
-        user_pk=ctx.user.id, name=data.name or "", phone=number, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        course_id=course.id,
+        capacity=course.capacity,
+        class_end=course.end_date,
+        user_pk=ctx.user.id,
+        name=data.name or "",
+        phone=number,
+        now=ctx.now,
+    )
     await _drop(ctx)
     if outcome.status == "already":
         text = "Bạn đã đăng ký rồi. " + status_text(course, outcome.row, outcome.position)
@@ -225,9 +236,13 @@ async def phone(ctx: Ctx, typed: str) -> list[Reply]:
         )
         return [Reply(text, remove_keyboard=True)]
     await add_reminder(
-        ctx.session, user_pk=ctx.user.id, ref=f"course:{course.id}", pack=ctx.pack,
-        now=ctx.now, via=ctx.incoming.channel,
-    )  # fmt: skip
+        ctx.session,
+        user_pk=ctx.user.id,
+        ref=f"course:{course.id}",
+        pack=ctx.pack,
+        now=ctx.now,
+        via=ctx.incoming.channel,
+    )
     return [Reply(confirmation(ctx, course, outcome.row), remove_keyboard=True)]
 
 

@@ -97,10 +97,14 @@ async def upload(ctx: Ctx) -> list[Reply]:
             Reply("Nội dung trong tệp giống hệt phiên bản đang dùng; không có gì để cập nhật.")
         ]
     await staff_db.put_dialog(
-        ctx.session, ctx.incoming.channel, ctx.incoming.user_id, UPLOAD,
+        ctx.session,
+        ctx.incoming.channel,
+        ctx.incoming.user_id,
+        UPLOAD,
         {"file_name": doc.file_name, "base": ctx.live.version, "format": "pack-json"},
-        now=ctx.now, blob=pack.model_dump_json().encode(),
-    )  # fmt: skip  # the pack as read, so applying it never reads the file again
+        now=ctx.now,
+        blob=pack.model_dump_json().encode(),
+    )  # the pack as read, so applying it never reads the file again
     notes = await upload_preview.reused_announcements(ctx.session, diff)
     return [upload_preview.preview(doc.file_name, diff, consistency.check(pack), notes)]
 

@@ -59,9 +59,12 @@ async def spreadsheet(ctx: Ctx, course: Course) -> list[Reply]:
     rows = await reg_db.roster(ctx.session, course.id)
     data = views.roster_workbook(course, rows, phones(rows), ctx.app.tz)
     await staff_db.audit(
-        ctx.session, actor=actor(ctx), action="registrations.export",
-        detail={"course": course.id, "rows": len(rows)}, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        actor=actor(ctx),
+        action="registrations.export",
+        detail={"course": course.id, "rows": len(rows)},
+        now=ctx.now,
+    )
     attachment = Attachment(f"dang-ky-{course.id}.xlsx", data)
     return [
         Reply(
@@ -83,9 +86,12 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
         buttons = ((Button("Hủy đăng ký", f"sr:cy:{row.id}"), Button("Thôi", "sr:n")),)
         return [Reply(text, buttons=buttons)]
     cancelled, promoted = await reg_db.cancel(
-        ctx.session, registration_id=registration_id,
-        capacity=course.capacity if course else None, now=ctx.now, reason="cancelled by staff",
-    )  # fmt: skip
+        ctx.session,
+        registration_id=registration_id,
+        capacity=course.capacity if course else None,
+        now=ctx.now,
+        reason="cancelled by staff",
+    )
     if cancelled is None:
         return [Reply("Đăng ký này không còn.")]
     await my_registrations.cancel_reminders(ctx, cancelled.user_pk, cancelled.course_id)
@@ -96,16 +102,24 @@ async def cancel(ctx: Ctx, registration_id: int, *, confirmed: bool) -> list[Rep
             f"{(course.registration if course else None) or ctx.pack.info.contact}."
         )
         await create_broadcast(
-            ctx.session, source=f"registration:cancelled:{cancelled.id}", kind="registration",
-            title=title, text=text, recipients=[(user.id, user.channel, user.chat_id)],
-            due_at=ctx.now, now=ctx.now,
-        )  # fmt: skip
+            ctx.session,
+            source=f"registration:cancelled:{cancelled.id}",
+            kind="registration",
+            title=title,
+            text=text,
+            recipients=[(user.id, user.channel, user.chat_id)],
+            due_at=ctx.now,
+            now=ctx.now,
+        )
     if promoted is not None and course is not None:
         await my_registrations.tell_promoted(ctx, course, promoted)
     await staff_db.audit(
-        ctx.session, actor=actor(ctx), action="registrations.cancel",
-        detail={"course": cancelled.course_id, "registration": cancelled.id}, now=ctx.now,
-    )  # fmt: skip
+        ctx.session,
+        actor=actor(ctx),
+        action="registrations.cancel",
+        detail={"course": cancelled.course_id, "registration": cancelled.id},
+        now=ctx.now,
+    )
     return [Reply(f"Đã hủy đăng ký của {cancelled.name} ở lớp «{title}»; người đó sẽ được báo.")]
 
 

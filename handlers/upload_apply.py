@@ -94,9 +94,14 @@ async def _recheck(
     lines += _capped(changes.lines())
     lines.append("Hãy xem lại rồi bấm Áp dụng lần nữa nếu vẫn muốn dùng tệp này.")
     await staff_db.put_dialog(
-        ctx.session, channel, user_id, UPLOAD, {**data, "base": live}, now=ctx.now,
+        ctx.session,
+        channel,
+        user_id,
+        UPLOAD,
+        {**data, "base": live},
+        now=ctx.now,
         blob=dialog.blob,
-    )  # fmt: skip
+    )
     return [Reply("\n".join(lines), buttons=APPLY_BUTTONS)]
 
 

@@ -18,17 +18,27 @@ async def seed_subscribers(app: App, chats: Iterable[int], *, purpose: str) -> N
         await session.execute(
             insert(UserRow),
             [
-                {"channel": "telegram", "user_id": str(c), "chat_id": str(c),
-                 "first_seen": now, "last_seen": now}
+                {
+                    "channel": "telegram",
+                    "user_id": str(c),
+                    "chat_id": str(c),
+                    "first_seen": now,
+                    "last_seen": now,
+                }
                 for c in chats
             ],
-        )  # fmt: skip
+        )
         ids = list(await session.scalars(select(UserRow.id)))
         await session.execute(
             insert(SubscriptionRow),
             [
-                {"user_pk": pk, "kind": "all", "value": "", "consented_at": now,
-                 "purpose": purpose}
+                {
+                    "user_pk": pk,
+                    "kind": "all",
+                    "value": "",
+                    "consented_at": now,
+                    "purpose": purpose,
+                }
                 for pk in ids
             ],
-        )  # fmt: skip
+        )

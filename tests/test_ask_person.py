@@ -165,8 +165,12 @@ async def test_asked_answered_delivered_and_saved_as_an_alternate(app: App) -> N
     async with app.sessions() as s:
         actions = list(await s.scalars(select(AuditRow.action).order_by(AuditRow.id)))
     assert [a for a in actions if a.startswith("question.")] == [
-        "question.ask", "question.claim", "question.answer", "question.delivered", "question.faq",
-    ]  # fmt: skip
+        "question.ask",
+        "question.claim",
+        "question.answer",
+        "question.delivered",
+        "question.faq",
+    ]
 
 
 async def test_new_faq_from_the_exchange_and_closing_with_a_reason(app: App) -> None:
@@ -244,8 +248,13 @@ async def test_an_answer_the_channel_may_not_carry_is_held_until_the_person_writ
     await notifier.tick()  # asked again: still closed, still held, staff told only once
     assert rec.to(CITIZEN) == [] and rec.to(EDITOR).count(held) == 1
     async with app.sessions() as s:
-        statuses = set(await s.scalars(select(DeliveryRow.status).where(DeliveryRow.user_pk.in_(
-            select(StaffQuestionRow.user_pk)))))  # fmt: skip
+        statuses = set(
+            await s.scalars(
+                select(DeliveryRow.status).where(
+                    DeliveryRow.user_pk.in_(select(StaffQuestionRow.user_pk))
+                )
+            )
+        )
     assert statuses == {"held"}
 
     rec.closed.clear()  # the person writes: the window is open again
@@ -277,9 +286,13 @@ async def test_two_editors_racing_send_exactly_one_answer(postgres_url: str) -> 
         for app_, key in ((first, EDITOR), (second, EDITOR2)):
             async with app_.sessions.begin() as s:
                 await staff_db.put_dialog(
-                    s, "terminal", key, "q_answer", {"q": number, "answer": f"Trả lời của {key}"},
+                    s,
+                    "terminal",
+                    key,
+                    "q_answer",
+                    {"q": number, "answer": f"Trả lời của {key}"},
                     now=NOW,
-                )  # fmt: skip
+                )
         async with first.sessions.begin() as s:  # the claim has expired: both may try
             row = await s.get(StaffQuestionRow, number)
             assert row is not None
@@ -373,8 +386,14 @@ async def test_citizen_reaches_no_staff_question_action(app: App) -> None:
     number = await send_to_staff(app)
     helped = (await one(app, OTHER, command="help")).text
     assert (await one(app, CITIZEN, command="cauhoi")).text == helped
-    for forged in (f"st:q:a:{number}", f"st:q:s:{number}", f"st:q:c:{number}",
-                   f"st:q:r:{number}:0", f"st:q:n:{number}", f"st:q:f:{number}:0"):  # fmt: skip
+    for forged in (
+        f"st:q:a:{number}",
+        f"st:q:s:{number}",
+        f"st:q:c:{number}",
+        f"st:q:r:{number}:0",
+        f"st:q:n:{number}",
+        f"st:q:f:{number}:0",
+    ):
         assert (await one(app, CITIZEN, button=forged)).text == helped
     async with app.sessions() as s:
         row = await s.get(StaffQuestionRow, number)
@@ -398,9 +417,11 @@ async def test_a_clarify_whose_choices_did_not_help_goes_to_staff(app: App) -> N
 
 async def test_one_staff_chat_gets_the_notice_without_buttons(database_url: str) -> None:
     settings = Settings(
-        _env_file=None, database_url=database_url, content_dir=DEV_PACK,
+        _env_file=None,
+        database_url=database_url,
+        content_dir=DEV_PACK,
         staff_chat="telegram:-1001234567890",
-    )  # fmt: skip
+    )
     application = build_app(settings, clock=FixedClock(NOW))
     await application.prepare()
     try:

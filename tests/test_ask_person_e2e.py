@@ -141,9 +141,11 @@ async def oa_world(tmp_path: Path) -> AsyncIterator[tuple[FakeZaloOA, App, Any, 
     async with FakeZaloOA().running() as fake:
         access, refresh = fake.issue_pair()
         settings = zalo_settings(
-            f"sqlite:///{tmp_path / 'hoctap.db'}", oa=fake, access_token=access,
+            f"sqlite:///{tmp_path / 'hoctap.db'}",
+            oa=fake,
+            access_token=access,
             refresh_token=refresh,
-        )  # fmt: skip
+        )
         clock = FixedClock(TEST_NOW)
         async with zalo_app(settings, clock) as app:
             runtime = await start_zalo(app, settings, dispatch=dispatch, webhook=True)

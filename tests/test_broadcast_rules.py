@@ -82,9 +82,15 @@ async def test_reusing_a_sent_announcement_id_is_warned(app: App) -> None:
     await editor_of(app)
     async with app.sessions.begin() as s:  # khai-giang-smartphone went out long ago
         await create_broadcast(
-            s, source="pack:khai-giang-smartphone", kind="announcement", title="cũ",
-            text="cũ", recipients=[], due_at=app.now(), now=app.now(),
-        )  # fmt: skip
+            s,
+            source="pack:khai-giang-smartphone",
+            kind="announcement",
+            title="cũ",
+            text="cũ",
+            recipients=[],
+            due_at=app.now(),
+            now=app.now(),
+        )
 
     def reuse(wb) -> None:  # type: ignore[no-untyped-def]
         wb["Thông báo"]["B2"] = "Khai giảng khóa mới lớp điện thoại thông minh"

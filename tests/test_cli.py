@@ -36,9 +36,14 @@ def hoctap(
     """Run ``hoctap ARGS``: in-process through typer's runner, or as a real subprocess."""
     if real:
         done = subprocess.run(
-            [*HOCTAP, *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
-            env=env, timeout=120,
-        )  # fmt: skip
+            [*HOCTAP, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            timeout=120,
+        )
         return Result(done.returncode, done.stdout, done.stderr)
     unset = {k: None for k in os.environ if k not in env}
     result = CliRunner().invoke(cli, list(args), input=stdin, env={**unset, **env})
@@ -146,9 +151,16 @@ def test_a_pack_with_errors_changes_nothing(env: dict[str, str], tmp_path: Path)
 def test_ask_contract_one_line_per_input_line(env: dict[str, str]) -> None:
     questions = ["thư viện tỉnh mấy giờ mở cửa", "", "xin chào", "asdfgh qwerty"]
     result = hoctap(
-        "ask", "--content", str(DEV_PACK), "--now", "2026-12-02T09:00", "--json",
-        env=env, stdin="\n".join(questions) + "\n", real=True,
-    )  # fmt: skip
+        "ask",
+        "--content",
+        str(DEV_PACK),
+        "--now",
+        "2026-12-02T09:00",
+        "--json",
+        env=env,
+        stdin="\n".join(questions) + "\n",
+        real=True,
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions

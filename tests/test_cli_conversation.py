@@ -39,9 +39,16 @@ def env(clean_env: dict[str, str], database_url: str) -> dict[str, str]:
 
 def ask(env: dict[str, str], *extra: str, stdin: str = INPUT) -> list[str]:
     result = hoctap(
-        "ask", "--content", str(DEV_PACK), "--now", "2026-12-02T09:00", "--conversation",
-        *extra, env=env, stdin=stdin,
-    )  # fmt: skip
+        "ask",
+        "--content",
+        str(DEV_PACK),
+        "--now",
+        "2026-12-02T09:00",
+        "--conversation",
+        *extra,
+        env=env,
+        stdin=stdin,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.splitlines()
 
@@ -67,9 +74,17 @@ def test_one_answer_per_line_but_separators(
 
 def test_the_real_command_in_one_process(clean_env: dict[str, str]) -> None:
     result = hoctap(
-        "ask", "--content", str(DEV_PACK), "--now", "2026-12-02T09:00", "--conversation",
-        "--json", env=clean_env, stdin=INPUT + "\n", real=True,
-    )  # fmt: skip
+        "ask",
+        "--content",
+        str(DEV_PACK),
+        "--now",
+        "2026-12-02T09:00",
+        "--conversation",
+        "--json",
+        env=clean_env,
+        stdin=INPUT + "\n",
+        real=True,
+    )
     assert result.returncode == 0, result.stderr
     assert [json.loads(x)["question"] for x in result.stdout.splitlines()] == ANSWERED
 

@@ -346,18 +346,37 @@ def test_the_format_page_names_exactly_the_fields_the_checker_accepts() -> None:
 
     root = BUNDLED_PACK.parent
     page = (root / "docs" / "DINH_DANG_NOI_DUNG.md").read_text(encoding="utf-8")
-    for model in (models.PackInfo, models.Topic, models.Center, models.Course, models.Library,
-                  models.Closure, models.Vehicle, models.Stop, models.Weekly, models.Faq,
-                  models.Announcement, models.Location):  # fmt: skip
+    for model in (
+        models.PackInfo,
+        models.Topic,
+        models.Center,
+        models.Course,
+        models.Library,
+        models.Closure,
+        models.Vehicle,
+        models.Stop,
+        models.Weekly,
+        models.Faq,
+        models.Announcement,
+        models.Location,
+    ):
         for name, info in model.model_fields.items():
             assert f"`{info.alias or name}`" in page, (model.__name__, name)
     documented = set(re.findall(r"^\| `(\w+)` \|", page, flags=re.MULTILINE))
     accepted = {
         info.alias or name
-        for model in (models.PackInfo, models.Topic, models.Center, models.Course,
-                      models.Library, models.Stop, models.Faq, models.Announcement)
+        for model in (
+            models.PackInfo,
+            models.Topic,
+            models.Center,
+            models.Course,
+            models.Library,
+            models.Stop,
+            models.Faq,
+            models.Announcement,
+        )
         for name, info in model.model_fields.items()
-    }  # fmt: skip
+    }
     assert documented <= accepted  # no field the checker would call unknown
     assert ("registration_closes" in page) == ("registration_closes" in models.Course.model_fields)
     for guide in (root / "README.md", root / "content" / "GUIDE.md"):

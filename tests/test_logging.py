@@ -97,9 +97,14 @@ def test_filter_redacts_message_args_and_traceback_keeping_their_shape() -> None
     except RuntimeError:
         exc_info = sys.exc_info()
     record = logging.LogRecord(
-        "httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d"',
-        ("GET", Url(), "HTTP/1.1", 200), exc_info,
-    )  # fmt: skip
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s %d"',
+        ("GET", Url(), "HTTP/1.1", 200),
+        exc_info,
+    )
     assert f.filter(record)
     line = logging.Formatter().format(record)
     assert TOKEN not in line and "hush-hush-value" not in line

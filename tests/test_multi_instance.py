@@ -52,9 +52,17 @@ INSTANCES = 3
 # Ten updates per user, each with a reply of its own (one message, a distinct opening), so the
 # transcript of a chat says which of its updates were answered and how often.
 QUESTIONS = (
-    "/start", "/lophoc", "/giomocua", "/xethuvien", "/hoidap", "/thongbao", "/help", "/lang",
-    "làm thẻ thư viện cần gì", "cảm ơn",
-)  # fmt: skip
+    "/start",
+    "/lophoc",
+    "/giomocua",
+    "/xethuvien",
+    "/hoidap",
+    "/thongbao",
+    "/help",
+    "/lang",
+    "làm thẻ thư viện cần gì",
+    "cảm ơn",
+)
 PREFIX = 14  # characters of a reply that identify it (the rest may depend on the hour)
 USERS = 100
 FIRST_UID = 500_000
@@ -192,9 +200,16 @@ async def cluster_of(n: int, env: dict[str, str], logs: Path) -> AsyncIterator[C
                 log = logs / f"instance-{k}.log"
                 with log.open("wb") as out:
                     proc = await asyncio.create_subprocess_exec(
-                        str(HOCTAP), "run", "--webhook", "--port", str(port),
-                        env=env, cwd=logs, stdout=out, stderr=out,
-                    )  # fmt: skip
+                        str(HOCTAP),
+                        "run",
+                        "--webhook",
+                        "--port",
+                        str(port),
+                        env=env,
+                        cwd=logs,
+                        stdout=out,
+                        stderr=out,
+                    )
                 instances.append(Instance(port, proc, log))
 
             async def healthy() -> bool:
@@ -348,13 +363,15 @@ async def test_broadcast_survives_leader_kill_with_one_sender(
     await prepare_database(postgres_url, content, recipients=RECIPIENTS)
     async with FakeTelegram() as fake:
         env = instance_env(
-            fake, postgres_url, content,
+            fake,
+            postgres_url,
+            content,
             HOCTAP_NOTIFY_TICK_SECONDS="0.5",
             HOCTAP_NOTIFY_RATE=f"{RATE:g}",
             HOCTAP_NOTIFY_WORKERS=str(WORKERS),
             HOCTAP_NOTIFY_BATCH=str(BATCH),
             HOCTAP_NOTIFY_LEASE_SECONDS=f"{LEASE_S:g}",
-        )  # fmt: skip
+        )
 
         def sent() -> int:
             return len(fake.sent)
@@ -371,8 +388,9 @@ async def test_broadcast_survives_leader_kill_with_one_sender(
             # in flight, then kill it: those rows are the only ones that may be sent twice.
             leader.proc.send_signal(signal.SIGSTOP)
             sent_at_freeze = sent()
-            app = build_app(Settings(_env_file=None, database_url=postgres_url,
-                                     content_dir=content))  # fmt: skip
+            app = build_app(
+                Settings(_env_file=None, database_url=postgres_url, content_dir=content)
+            )
             try:
                 async with app.sessions() as session:
                     in_flight = set(
@@ -411,8 +429,9 @@ async def test_broadcast_survives_leader_kill_with_one_sender(
 
             await wait_until(all_recorded, 15, cluster, "every delivery recorded", every=0.2)
             assert len(await cluster.leaders()) == 1
-            app = build_app(Settings(_env_file=None, database_url=postgres_url,
-                                     content_dir=content))  # fmt: skip
+            app = build_app(
+                Settings(_env_file=None, database_url=postgres_url, content_dir=content)
+            )
             try:
                 async with app.sessions() as session:
                     rows = await session.execute(select(BroadcastRow.kind, BroadcastRow.status))

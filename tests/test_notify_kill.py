@@ -151,5 +151,7 @@ async def test_sigkill_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
     duplicates = sum(n - 1 for n in per_chat.values())
     assert duplicates <= sending, (duplicates, sending)  # only what was in flight at the kill
     assert await in_flight(url, content) == (0, USERS)
-    print(f"\nkill after {sent_at_kill} sent ({recorded} recorded), {sending} in flight, "
-          f"{duplicates} duplicates")  # fmt: skip
+    print(
+        f"\nkill after {sent_at_kill} sent ({recorded} recorded), {sending} in flight, "
+        f"{duplicates} duplicates"
+    )

@@ -120,8 +120,11 @@ async def test_announcement_reaches_exactly_its_audience(
     assert (await statuses(app))["7"] == "failed"
     async with app.sessions() as session:
         assert await session.get(UnreachableRow, blocked) is not None
-        assert (await session.scalars(select(SubscriptionRow).where(
-            SubscriptionRow.user_pk == blocked))).first() is None  # fmt: skip
+        assert (
+            await session.scalars(
+                select(SubscriptionRow).where(SubscriptionRow.user_pk == blocked)
+            )
+        ).first() is None
     await notifier.tick()
     assert len(fake.sent) == 2  # sent once
     # tuyen-sinh-may: topic nghe + communes Đức Xuân / Chợ Rã, plus "all" subscribers

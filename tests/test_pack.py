@@ -281,9 +281,21 @@ def test_weekly_first_off_its_weekday_starts_on_the_next_one(pack_copy: Path) ->
     ]
 
 
-IMPOSSIBLE = ["2027-02-30", "2026-12-32", "2026-13-01", "2026-00-10", "07/12/2026", "31/02/2027",
-              "2026-11-25T25:00", "2026-02-29T08:00", "2026-12-01T00:00", "9999-99-99",
-              "0000-01-01", "2026-1-1", "2026-12-01 08:00"]  # fmt: skip
+IMPOSSIBLE = [
+    "2027-02-30",
+    "2026-12-32",
+    "2026-13-01",
+    "2026-00-10",
+    "07/12/2026",
+    "31/02/2027",
+    "2026-11-25T25:00",
+    "2026-02-29T08:00",
+    "2026-12-01T00:00",
+    "9999-99-99",
+    "0000-01-01",
+    "2026-1-1",
+    "2026-12-01 08:00",
+]
 
 
 def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
@@ -305,12 +317,40 @@ def _mutations() -> st.SearchStrategy[tuple[str, int, str, object]]:
             "{}-{}-{}".format, st.integers(-1, 10000), st.integers(-1, 99), st.integers(-1, 99)
         ),
     )
-    files = st.sampled_from(["topics.yaml", "centers.yaml", "courses.yaml", "libraries.yaml",
-                             "faq.yaml", "announcements.yaml"])  # fmt: skip
-    keys = st.sampled_from(["id", "name", "topic", "center", "start_date", "end_date", "time",
-                            "weekdays", "fee", "capacity", "hours", "closures", "alternates",
-                            "publish_at", "question", "answer", "location", "bogus", "course",
-                            "topics"])  # fmt: skip
+    files = st.sampled_from(
+        [
+            "topics.yaml",
+            "centers.yaml",
+            "courses.yaml",
+            "libraries.yaml",
+            "faq.yaml",
+            "announcements.yaml",
+        ]
+    )
+    keys = st.sampled_from(
+        [
+            "id",
+            "name",
+            "topic",
+            "center",
+            "start_date",
+            "end_date",
+            "time",
+            "weekdays",
+            "fee",
+            "capacity",
+            "hours",
+            "closures",
+            "alternates",
+            "publish_at",
+            "question",
+            "answer",
+            "location",
+            "bogus",
+            "course",
+            "topics",
+        ]
+    )
     return st.tuples(files, st.integers(0, 5), keys, values)
 
 

@@ -77,10 +77,18 @@ async def test_typed_sign_up_finds_the_class(app: App) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "ok"),
-    [("0912345678", True), ("+84 912 345 678", True), ("0209 3871 120", True),
-     ("12345", False), ("0912", False), ("091234567890", False), ("abc", False),
-     ("+1 202 555 0100", False), ("", False)],
-)  # fmt: skip
+    [
+        ("0912345678", True),
+        ("+84 912 345 678", True),
+        ("0209 3871 120", True),
+        ("12345", False),
+        ("0912", False),
+        ("091234567890", False),
+        ("abc", False),
+        ("+1 202 555 0100", False),
+        ("", False),
+    ],
+)
 def test_vietnamese_phone_numbers(typed: str, ok: bool) -> None:
     assert (phone_of(typed) is not None) is ok
 

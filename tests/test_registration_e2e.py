@@ -43,9 +43,11 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 async def env(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[tuple[Settings, App]]:
     settings = bot_settings(
-        fake, tmp_path, content_dir=signup_pack(tmp_path, nuoi_ca_ao=2),
+        fake,
+        tmp_path,
+        content_dir=signup_pack(tmp_path, nuoi_ca_ao=2),
         staff_ids=[f"telegram:{STAFF}"],
-    )  # fmt: skip
+    )
     async with running_app(settings, NOW) as app:
         yield settings, app
 

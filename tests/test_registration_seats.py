@@ -37,10 +37,15 @@ def make_app(url: str, tmp_path: Path) -> App:
 async def make_users(app: App, n: int) -> list[int]:
     async with app.sessions.begin() as session:
         rows = [
-            UserRow(channel="telegram", user_id=str(9000 + i), chat_id=str(9000 + i),
-                    first_seen=NOW, last_seen=NOW)
+            UserRow(
+                channel="telegram",
+                user_id=str(9000 + i),
+                chat_id=str(9000 + i),
+                first_seen=NOW,
+                last_seen=NOW,
+            )
             for i in range(n)
-        ]  # fmt: skip
+        ]
         session.add_all(rows)
         await session.flush()
         return [r.id for r in rows]
@@ -50,9 +55,15 @@ async def one(app: App, user_pk: int, arrivals: list[int]) -> reg_db.Outcome:
     """One sign-up in its own transaction, as one message would make it."""
     async with app.sessions.begin() as session:
         outcome = await reg_db.register(
-            session, course_id=COURSE, capacity=SEATS, class_end=dt.date(2027, 3, 31),
-            user_pk=user_pk, name=f"Người {user_pk}", phone="+84912345678", now=NOW,
-        )  # fmt: skip
+            session,
+            course_id=COURSE,
+            capacity=SEATS,
+            class_end=dt.date(2027, 3, 31),
+            user_pk=user_pk,
+            name=f"Người {user_pk}",
+            phone="+84912345678",
+            now=NOW,
+        )
         arrivals.append(user_pk)  # under the class's lock: the order it was taken in
         return outcome
 

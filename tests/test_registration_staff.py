@@ -45,9 +45,11 @@ STAFF_BUTTONS = ["sr:l:nuoi-ca-ao", "sr:x:nuoi-ca-ao", "sr:c:1", "sr:cy:1", "sr:
 @pytest.fixture
 async def app(database_url: str, tmp_path: Path) -> AsyncIterator[App]:
     settings = Settings(
-        _env_file=None, database_url=database_url, content_dir=signup_pack(tmp_path),
+        _env_file=None,
+        database_url=database_url,
+        content_dir=signup_pack(tmp_path),
         staff_ids=[f"terminal:{ADMIN}"],
-    )  # fmt: skip
+    )
     application = build_app(settings, clock=FixedClock(NOW))
     await application.prepare()
     async with application.sessions.begin() as s:
@@ -110,11 +112,20 @@ def test_roster_spreadsheet_rows_and_escaped_formulas() -> None:
     assert course is not None
     names = ['=HYPERLINK("http://x","bấm")', "+84 lừa", "-1", "@SUM(A1)", "Lò Thị Mai"]
     people = [
-        RegistrationRow(id=i, course_id=course.id, user_pk=i, name=n, phone="+84912345678",
-                        status="confirmed" if i < 4 else "waiting", seq=i,
-                        class_end=course.end_date, created_at=NOW, changed_at=NOW)
+        RegistrationRow(
+            id=i,
+            course_id=course.id,
+            user_pk=i,
+            name=n,
+            phone="+84912345678",
+            status="confirmed" if i < 4 else "waiting",
+            seq=i,
+            class_end=course.end_date,
+            created_at=NOW,
+            changed_at=NOW,
+        )
         for i, n in enumerate(names)
-    ]  # fmt: skip
+    ]
     phones = {i: "0912 345 678" for i in range(5)}
     data = views.roster_workbook(course, people, phones, dt.UTC)
     sheet = load_workbook(io.BytesIO(data))["Danh sách"]
@@ -152,9 +163,14 @@ async def test_change_and_demand_notices_after_an_import(app: App, tmp_path: Pat
         if course["id"] == "nuoi-ca-ao":
             course["start_date"] = dt.date(2026, 12, 15)
             course["capacity"] = 2  # one more seat: the person waiting gets it
-    korean = dict(courses[0], id="tieng-han", title="Tiếng Hàn giao tiếp cơ bản",
-                  keywords=["tiếng hàn"], start_date=dt.date(2027, 1, 10),
-                  end_date=dt.date(2027, 3, 10))  # fmt: skip
+    korean = dict(
+        courses[0],
+        id="tieng-han",
+        title="Tiếng Hàn giao tiếp cơ bản",
+        keywords=["tiếng hàn"],
+        start_date=dt.date(2027, 1, 10),
+        end_date=dt.date(2027, 3, 10),
+    )
     korean.pop("capacity", None)
     path.write_text(yaml.safe_dump([*courses, korean], allow_unicode=True), encoding="utf-8")
     notices = target / "announcements.yaml"
@@ -215,20 +231,31 @@ async def test_erase_scan_covers_sign_ups_dialogs_and_demand(app: App) -> None:
 
 
 def test_command_line_export(tmp_path: Path, clean_env: dict[str, str]) -> None:
-    env = {**clean_env, "HOCTAP_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-           "HOCTAP_CONTENT_DIR": str(signup_pack(tmp_path))}  # fmt: skip
+    env = {
+        **clean_env,
+        "HOCTAP_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "HOCTAP_CONTENT_DIR": str(signup_pack(tmp_path)),
+    }
     hoctap = [sys.executable, "-m", "bot.cli"]
     out = tmp_path / "ds.xlsx"
     done = subprocess.run(
         [*hoctap, "registrations", "export", "nuoi-ca-ao", "--xlsx", str(out)],
-        env=env, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Đã ghi 0 người" in done.stdout and load_workbook(out)["Danh sách"]["B2"].value
     missing = subprocess.run(
         [*hoctap, "registrations", "export", "khong-co", "--xlsx", str(out)],
-        env=env, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert missing.returncode == 1 and "Không có lớp mã 'khong-co'" in missing.stderr
 
 

@@ -196,10 +196,12 @@ async def test_migration_0007_up_repairs_and_down(database_url: str) -> None:
             )
             await conn.execute(
                 insert(AuditRow).values(
-                    at=NOW, actor="telegram:1", action="inbox.ignore",
+                    at=NOW,
+                    actor="telegram:1",
+                    action="inbox.ignore",
                     detail={"texts": [IGNORED, "khác"]},
                 )
-            )  # fmt: skip
+            )
         await upgrade(engine)
         async with engine.connect() as conn:
             assert "text_provenance" in await conn.run_sync(names)

@@ -48,9 +48,15 @@ async def broadcast(app: App, source: str, users: int, *, kind: str = "announcem
     recipients = [(await seed(app, 1000 + i), "telegram", str(1000 + i)) for i in range(users)]
     async with app.sessions.begin() as s:
         made = await create_broadcast(
-            s, source=source, kind=kind, title="Thử", text="Nội dung", recipients=recipients,
-            due_at=START, now=START,
-        )  # fmt: skip
+            s,
+            source=source,
+            kind=kind,
+            title="Thử",
+            text="Nội dung",
+            recipients=recipients,
+            due_at=START,
+            now=START,
+        )
     assert made is not None
     return made
 

@@ -30,9 +30,11 @@ async def port(tmp_path: Path) -> AsyncIterator[int]:
     async with FakeTelegram() as fake:
         port = free_port()
         settings = bot_settings(
-            fake, tmp_path, webhook_url="https://bot.example.org/hook",
+            fake,
+            tmp_path,
+            webhook_url="https://bot.example.org/hook",
             webhook_secret="slow_client_secret",
-        )  # fmt: skip
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(
             run_bot(settings, webhook=True, host="127.0.0.1", port=port, stop=stop)

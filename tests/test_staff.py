@@ -263,9 +263,12 @@ async def test_citizen_upload_is_refused_and_changes_nothing(app: App) -> None:
 
 @pytest.mark.parametrize(
     ("user", "name", "allowed"),
-    [(u, n, u == ADMIN or (u == EDITOR and n != "nhanvien")) for u in (ADMIN, EDITOR)
-     for n in STAFF_COMMANDS],
-)  # fmt: skip
+    [
+        (u, n, u == ADMIN or (u == EDITOR and n != "nhanvien"))
+        for u in (ADMIN, EDITOR)
+        for n in STAFF_COMMANDS
+    ],
+)
 async def test_staff_matrix_by_role(app: App, user: str, name: str, allowed: bool) -> None:
     helped = await one(app, cmd(CITIZEN, "help"))
     reply = await one(app, cmd(user, name))

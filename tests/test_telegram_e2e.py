@@ -162,8 +162,10 @@ async def test_three_turn_conversation_keeps_its_state(
     await say(bot, "thế còn chủ nhật?")
     await say(bot, "các lớp tin học")
     assert [t.question for t in seen.turns] == [
-        "thư viện tỉnh mở cửa mấy giờ", "thế còn chủ nhật?", "các lớp tin học",
-    ]  # fmt: skip
+        "thư viện tỉnh mở cửa mấy giờ",
+        "thế còn chủ nhật?",
+        "các lớp tin học",
+    ]
     assert same(seen.turns[1].given, after_hours)
     kept = seen.check_chain()
     assert kept is not None and kept.kind == "courses"

@@ -81,8 +81,10 @@ def two_faqs() -> bytes:
 
 def long_sheet() -> bytes:
     """An .xlsx whose sheet has more rows than allowed (refused before openpyxl loads it)."""
-    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
-                   for i in range(1, MAX_ROWS + 50))  # fmt: skip
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for i in range(1, MAX_ROWS + 50)
+    )
     sheet = f"<worksheet><sheetData>{rows}</sheetData></worksheet>".encode()
     return zipped({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": sheet})
 

@@ -45,10 +45,16 @@ def _env(monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]) -> None:
 async def web(tmp_path: Path) -> AsyncIterator[tuple[Starlette, App]]:
     async with FakeTelegram() as fake:
         settings = bot_settings(
-            fake, tmp_path, webhook_secret=SECRET, zalo_bot_token="1234:zalo-bot-token",
-            zalo_bot_webhook_secret=ZALO_SECRET, zalo_app_id="app1", zalo_app_secret="appsecret",
-            zalo_oa_secret_key="oakey", zalo_oa_access_token="access",
-        )  # fmt: skip
+            fake,
+            tmp_path,
+            webhook_secret=SECRET,
+            zalo_bot_token="1234:zalo-bot-token",
+            zalo_bot_webhook_secret=ZALO_SECRET,
+            zalo_app_id="app1",
+            zalo_app_secret="appsecret",
+            zalo_oa_secret_key="oakey",
+            zalo_oa_access_token="access",
+        )
         async with running_app(settings) as app:
             telegram = build_telegram(app, settings, dispatch=dispatch, webhook=True)
             extra = zalo_wiring.zalo_routes(app, settings, dispatch=dispatch)

@@ -42,8 +42,17 @@ def test_export_then_import_is_lossless(folder: Path) -> None:
 def test_workbook_has_a_guide_and_one_sheet_per_kind() -> None:
     wb = load_workbook(io.BytesIO(write_workbook(_pack(DEV_PACK))))
     assert wb.sheetnames[0] == "Hướng dẫn"
-    assert {"Thông tin chung", "Chủ đề", "Trung tâm", "Lớp học", "Thư viện", "Ngày nghỉ thư viện",
-            "Điểm dừng xe", "Hỏi đáp", "Thông báo"} <= set(wb.sheetnames)  # fmt: skip
+    assert {
+        "Thông tin chung",
+        "Chủ đề",
+        "Trung tâm",
+        "Lớp học",
+        "Thư viện",
+        "Ngày nghỉ thư viện",
+        "Điểm dừng xe",
+        "Hỏi đáp",
+        "Thông báo",
+    } <= set(wb.sheetnames)
     assert [c.value for c in wb["Lớp học"][1]][:4] == ["Mã", "Tên lớp", "Chủ đề", "Nơi học"]
 
 
@@ -147,8 +156,12 @@ def test_a_row_with_several_mistakes_reports_them_all_at_once() -> None:
     row = [t for t in text if t.startswith("sheet Lớp học, dòng 2,")]
     assert len(row) == 5, text
     assert {t.split(", cột ")[1].split(":")[0] for t in row} == {
-        "Chủ đề", "Ngày khai giảng", "Các thứ học", "Giờ học", "Học phí"
-    }  # fmt: skip
+        "Chủ đề",
+        "Ngày khai giảng",
+        "Các thứ học",
+        "Giờ học",
+        "Học phí",
+    }
     assert any("'2027-02-30' không có trên lịch" in t for t in row)
     assert any("'miễn phí'" in t and "150000" in t for t in row)
     assert any(
@@ -220,10 +233,27 @@ def test_read_source_accepts_folder_and_file(tmp_path: Path) -> None:
         read_source(tmp_path / "missing.xlsx")
 
 
-ODD_CELLS = ["2027-02-30", "2026-12-32", "2026-13-01", "07/12/2026", "25:00-26:00", "cn; t7",
-             "=1+1", "-", "1e400", "mon, tue"]  # fmt: skip
-EDITED_SHEETS = ["Lớp học", "Thư viện", "Ngày nghỉ thư viện", "Điểm dừng xe", "Thông báo",
-                 "Thông tin chung", "Trung tâm"]  # fmt: skip
+ODD_CELLS = [
+    "2027-02-30",
+    "2026-12-32",
+    "2026-13-01",
+    "07/12/2026",
+    "25:00-26:00",
+    "cn; t7",
+    "=1+1",
+    "-",
+    "1e400",
+    "mon, tue",
+]
+EDITED_SHEETS = [
+    "Lớp học",
+    "Thư viện",
+    "Ngày nghỉ thư viện",
+    "Điểm dừng xe",
+    "Thông báo",
+    "Thông tin chung",
+    "Trung tâm",
+]
 _CELL_VALUES = st.one_of(
     st.none(),
     st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20),

@@ -379,8 +379,11 @@ async def test_unfollow_stops_notifications_and_withdraw_erases(world: World) ->
     async with world.app.sessions.begin() as s:
         pk = await s.scalar(select(UserRow.id).where(UserRow.user_id == "880"))
         assert pk is not None
-        s.add(SubscriptionRow(user_pk=pk, kind="all", value="", consented_at=world.app.now(),
-                              purpose="test"))  # fmt: skip
+        s.add(
+            SubscriptionRow(
+                user_pk=pk, kind="all", value="", consented_at=world.app.now(), purpose="test"
+            )
+        )
     await world.signer.post(
         world.http, world.url, world.signer.follow("880", world.ts(), unfollow=True)
     )
@@ -395,8 +398,12 @@ async def test_unfollow_stops_notifications_and_withdraw_erases(world: World) ->
         await asyncio.sleep(0.02)
     assert await subscriptions() == 0
 
-    withdraw = {"app_id": world.signer.app_id, "user_id": "880", "event_name": "user_withdraw",
-                "timestamp": str(world.ts())}  # fmt: skip
+    withdraw = {
+        "app_id": world.signer.app_id,
+        "user_id": "880",
+        "event_name": "user_withdraw",
+        "timestamp": str(world.ts()),
+    }
     await world.signer.post(world.http, world.url, withdraw)
 
     async def users() -> int:
