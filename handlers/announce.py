@@ -15,7 +15,6 @@ import uuid
 from sqlalchemy import select, update
 
 from bot.messages import Button, Reply
-from bot.notify.config import load_notify_settings
 from bot.notify.outbox import URGENT, counts, create_broadcast
 from bot.notify.subscriptions import audience_filter, subscribers
 from db import staff as staff_db
@@ -85,7 +84,7 @@ async def _preview(ctx: Ctx, data: dict[str, object]) -> list[Reply]:
     audience = audience_filter(data.get("topics", []), data.get("communes", []))  # type: ignore[arg-type]
     reach = len(await subscribers(ctx.session, audience))
     when = dt.datetime.fromisoformat(str(data["when"])).astimezone(ctx.app.tz)
-    quiet = load_notify_settings()
+    quiet = ctx.app.settings.notify
     goes = quiet.out_of_quiet(max(when, ctx.now))
     intro = (
         f"Xem trước: sẽ gửi lúc {goes:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
@@ -222,7 +221,7 @@ async def _schedule(ctx: Ctx, data: dict[str, object], *, urgent: bool = False) 
         ctx.session, ctx.incoming.user_key, "announcement.schedule", detail, now=ctx.now
     )
     goes = (
-        max(when, ctx.now) if urgent else load_notify_settings().out_of_quiet(max(when, ctx.now))
+        max(when, ctx.now) if urgent else ctx.app.settings.notify.out_of_quiet(max(when, ctx.now))
     )
     return [
         Reply(

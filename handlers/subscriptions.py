@@ -14,7 +14,6 @@ import re
 from sqlalchemy import select
 
 from bot.messages import MAX_BUTTON_DATA, Button, Reply, short_label
-from bot.notify.config import load_notify_settings
 from bot.notify.reminders import add_reminder, cancel_reminder, day_label, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from db.models_notify import ReminderRow
@@ -267,7 +266,7 @@ async def _remind(ctx: Ctx, code: str, value: str) -> list[Reply]:
     )  # fmt: skip
     if row is None:
         return [Reply(_t(ctx, "remind_none"))]
-    cfg = load_notify_settings()
+    cfg = ctx.app.settings.notify
     due = [d for _, d in slots(ref, row.target_date, cfg, ctx.now.tzinfo or ctx.app.tz)]
     ahead = [d for d in due if d > ctx.now]
     title = row.snapshot.get("title", ref)

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.delivery import Outcome, Sender
 from bot.messages import Button, Reply
-from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import mark_unreachable
+from bot.settings import NotifySettings
 from db import questions as questions_db
 from db import staff as staff_db
 from db.models_notify import BroadcastRow, DeliveryRow

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.notify.config import NotifySettings
 from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
 from bot.pack.models import WEEKDAYS, Course, Stop
+from bot.settings import NotifySettings
 from bot.wording import with_commune
 from db.models_notify import ReminderRow
 

@@ -30,11 +30,12 @@ from bot.leader import Leadership
 from bot.messages import button
 from bot.notify import signups
 from bot.notify.changes import on_new_version
-from bot.notify.config import NotifySettings, aware, load_notify_settings
+from bot.notify.config import aware
 from bot.notify.digest import make_digest, purge_expired_texts
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
 from bot.notify.reminders import day_label, event_start, reminder_text, slots
 from bot.notify.subscriptions import audience_filter, subscribers
+from bot.settings import NotifySettings
 from db import content as content_db
 from db.models import UserRow
 from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
@@ -70,7 +71,7 @@ class Notifier:
         self, app: App, senders: Mapping[str, Sender], config: NotifySettings | None = None
     ) -> None:
         self.app = app
-        self.config = config or load_notify_settings()
+        self.config = config or app.settings.notify
         self.outbox = Outbox(app, senders, self.config)
         self.scheduler: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
