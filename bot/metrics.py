@@ -7,10 +7,15 @@ reports the shared truth.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import outbox as outbox_db
+
+if TYPE_CHECKING:
+    from db.session import AsyncSession
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -49,14 +54,7 @@ class Metrics:
 
     async def render(self, session: AsyncSession) -> bytes:
         """Refresh the database-backed gauges and return the exposition text."""
-        from db.models_notify import DeliveryRow
-
-        rows = (
-            await session.execute(
-                select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
-            )
-        ).all()
-        seen = {status: count for status, count in rows}
+        seen = await outbox_db.delivery_totals(session)
         for status in ("pending", "sending", "sent", "failed", "skipped"):
             self.outbox.labels(status).set(seen.get(status, 0))
         return generate_latest(self.registry)

@@ -6,13 +6,11 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.notify.config import aware
-from bot.notify.outbox import counts
 from bot.settings import SettingsError, load_settings
-from db.models_notify import BroadcastRow
+from db import outbox as outbox_db
 
 BAR = 20
 
@@ -27,12 +25,8 @@ def progress_bar(done: int, total: int, width: int = BAR) -> str:
 async def broadcast_lines(app: App, limit: int) -> list[str]:
     """One line per broadcast (newest first), and a progress bar under running ones."""
     async with app.sessions() as session:
-        rows = list(
-            await session.scalars(
-                select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(limit)
-            )
-        )
-        by_status = await counts(session, [b.id for b in rows])
+        rows = await outbox_db.recent_broadcasts(session, limit)
+        by_status = await outbox_db.counts(session, [b.id for b in rows])
     lines = []
     for b in rows:
         c = by_status.get(b.id, {})

@@ -8,17 +8,18 @@ morning of the visit. Every due time is moved out of the quiet hours. The item i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
 from bot.pack.models import WEEKDAYS, Course, Stop
 from bot.settings import NotifySettings
 from bot.wording import with_commune
+from db import notify as notify_db
 from db.models_notify import ReminderRow
+from db.subscriptions import PURPOSES, clear_unreachable, log_consent
+
+if TYPE_CHECKING:
+    from db.session import AsyncSession
 
 DAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -153,14 +154,7 @@ async def add_reminder(
     target = target_of(pack, ref, now.date())
     if target is None:
         return None, False
-    existing = await session.scalar(
-        select(ReminderRow).where(
-            ReminderRow.user_pk == user_pk,
-            ReminderRow.ref == ref,
-            ReminderRow.target_date == target,
-            ReminderRow.status == "active",
-        )
-    )
+    existing = await notify_db.active_reminder(session, user_pk, ref, target)
     if existing is not None:
         return existing, False
     row = ReminderRow(
@@ -181,7 +175,7 @@ async def cancel_reminder(
     session: AsyncSession, *, user_pk: int, reminder_id: int, now: dt.datetime, via: str
 ) -> ReminderRow | None:
     """Cancel one of the user's own active reminders (one tap)."""
-    row = await session.get(ReminderRow, reminder_id)
+    row = await notify_db.get_reminder(session, reminder_id)
     if row is None or row.user_pk != user_pk or row.status != "active":
         return None
     row.status = "cancelled"
