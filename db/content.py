@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,16 @@ class Applied:
 
 def _loc(lat: float | None, lon: float | None) -> Location | None:
     return Location(lat=lat, lon=lon) if lat is not None and lon is not None else None
+
+
+def _moment(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A pack's time (a wall-clock time of its zone, see ``bot.pack.load``) as a moment."""
+    return wall.replace(tzinfo=zone) if wall.tzinfo is None else wall
+
+
+def _wall_clock(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A stored moment as the pack's wall-clock time again."""
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _rows(pack: Pack, version: int) -> list[Any]:
@@ -153,7 +164,8 @@ def _rows(pack: Pack, version: int) -> list[Any]:
         rows.append(
             AnnouncementRow(
                 version_id=version, slug=a.id, position=n, title=a.title, body=a.body,
-                publish_at=a.publish_at, topics=a.topics, communes=a.communes, course=a.course,
+                publish_at=_moment(a.publish_at, ZoneInfo(info.timezone)), topics=a.topics,
+                communes=a.communes, course=a.course,
             )
         )  # fmt: skip
     return rows
@@ -254,7 +266,8 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
         ],
         announcements=[
             Announcement(
-                id=a.slug, title=a.title, body=a.body, publish_at=a.publish_at,
+                id=a.slug, title=a.title, body=a.body,
+                publish_at=_wall_clock(a.publish_at, ZoneInfo(info.timezone)),
                 topics=a.topics, communes=a.communes, course=a.course,
             )
             for a in await _all(session, AnnouncementRow, version)

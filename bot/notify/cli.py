@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from bot.app import App, build_app
-from bot.notify.config import aware
 from bot.settings import SettingsError, load_settings
 from db import outbox as outbox_db
 
@@ -32,7 +31,7 @@ async def broadcast_lines(app: App, limit: int) -> list[str]:
         c = by_status.get(b.id, {})
         sent, failed, skipped = c.get("sent", 0), c.get("failed", 0), c.get("skipped", 0)
         pending = c.get("pending", 0) + c.get("sending", 0)
-        due = aware(b.due_at, app.tz)
+        due = b.due_at.astimezone(app.tz)
         line = (
             f"#{b.id:<5} {b.status:<9} {due:%Y-%m-%d %H:%M}  {b.source}  "
             f"sent {sent} · pending {pending} · failed {failed} · skipped {skipped}"

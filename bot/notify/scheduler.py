@@ -27,7 +27,6 @@ from bot.leader import Leadership
 from bot.messages import button
 from bot.notify import signups
 from bot.notify.changes import on_new_version
-from bot.notify.config import aware
 from bot.notify.digest import make_digest, purge_expired_texts
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
 from bot.notify.reminders import day_label, event_start, reminder_text, slots
@@ -119,9 +118,9 @@ class Notifier:
                 source = f"pack:{item.id}"
                 if source in done:
                     continue
-                publish = item.publish_at
-                publish = publish.replace(tzinfo=tz) if publish.tzinfo is None else publish
-                due = self.config.out_of_quiet(publish.astimezone(tz))
+                # a pack's time is a wall-clock time of its zone (bot.pack.load), like a
+                # reminder's slot: the moment it names, in the quiet hours of that zone
+                due = self.config.out_of_quiet(item.publish_at.replace(tzinfo=tz))
                 if due > now:
                     continue
                 text = f"**📢 {item.title}**\n{item.body}"  # whole line: bold, no literal **
@@ -170,9 +169,7 @@ class Notifier:
                     if due > now or source in done:
                         continue
                     recipients = [
-                        (r.user_pk, ch, chat)
-                        for r, ch, chat in members
-                        if aware(r.created_at, tz) <= due
+                        (r.user_pk, ch, chat) for r, ch, chat in members if r.created_at <= due
                     ]
                     if not recipients:
                         continue
