@@ -54,10 +54,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _settings(**overrides: Any) -> Settings:
-    from bot.notify.config import load_notify_settings
-
-    try:
-        load_notify_settings()  # fail fast on a bad HOCTAP_NOTIFY_*/REMIND/QUIET value too
+    try:  # a bad HOCTAP_NOTIFY_*/REMIND/QUIET value fails here too (settings.notify)
         settings = load_settings(**overrides)
     except SettingsError as exc:
         raise _fail(f"hoctap: {exc}") from None

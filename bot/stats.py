@@ -10,15 +10,16 @@ import datetime as dt
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.inbox import group_questions
+from db import outbox as outbox_db
 from db import questions as questions_db
-from db.models import QuestionLogRow
-from db.models_notify import BroadcastRow, DeliveryRow, SubscriptionRow
+from db import stats as stats_db
+
+if TYPE_CHECKING:
+    from db.session import AsyncSession
 
 ANSWERED = {"faq", "course", "courses", "center", "library_hours", "mobile_stops"}
 SMALL_TALK = {"greeting", "thanks", "help"}
@@ -64,13 +65,7 @@ async def collect(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, days: i
     first = today - dt.timedelta(days=days - 1)
     start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    rows = (
-        await session.execute(
-            select(QuestionLogRow.id, QuestionLogRow.at, QuestionLogRow.kind, QuestionLogRow.text)
-            .where(QuestionLogRow.at >= start, QuestionLogRow.at < end)  # those days, no later
-            .order_by(QuestionLogRow.id)
-        )
-    ).all()
+    rows = await stats_db.questions_between(session, start, end)  # those days, no later
     day_list = [first + dt.timedelta(days=n) for n in range(days)]
     per_day = Counter[dt.date]()
     answered = Counter[dt.date]()
@@ -87,35 +82,17 @@ async def collect(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, days: i
     asked = [(r[0], r[3]) for r in rows if _outcome(r[2]) != "small_talk"]
     stats.top = [(g.text, g.count) for g in group_questions(asked)[:10]]
 
-    subs = (
-        await session.execute(
-            select(SubscriptionRow.kind, SubscriptionRow.value, func.count())
-            .group_by(SubscriptionRow.kind, SubscriptionRow.value)
-            .order_by(func.count().desc())
-        )
-    ).all()
+    subs = await stats_db.subscription_counts(session)
     stats.by_topic = [(value, n) for kind, value, n in subs if kind == "topic"]
     stats.by_commune = [(value, n) for kind, value, n in subs if kind == "commune"]
     stats.all_subscribers = sum(n for kind, _, n in subs if kind == "all")
 
     stats.to_staff = await questions_db.figures(session, start)
-    recent = (
-        await session.scalars(select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(5))
-    ).all()
+    recent = await outbox_db.recent_broadcasts(session, 5)
+    by_status = await outbox_db.counts(session, [b.id for b in recent])
     for broadcast in recent:
-        counts = dict(
-            (
-                await session.execute(
-                    select(DeliveryRow.status, func.count())
-                    .where(DeliveryRow.broadcast_id == broadcast.id)
-                    .group_by(DeliveryRow.status)
-                )
-            ).all()
-        )
         title = broadcast.title or broadcast.text.split("\n")[0]
-        stats.broadcasts.append(
-            (title[:60], broadcast.status, {k: int(v) for k, v in counts.items()})
-        )
+        stats.broadcasts.append((title[:60], broadcast.status, by_status[broadcast.id]))
     return stats
 
 

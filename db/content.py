@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +62,16 @@ def _loc(lat: float | None, lon: float | None) -> Location | None:
     return Location(lat=lat, lon=lon) if lat is not None and lon is not None else None
 
 
+def _moment(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A pack's time (a wall-clock time of its zone, see ``bot.pack.load``) as a moment."""
+    return wall.replace(tzinfo=zone) if wall.tzinfo is None else wall
+
+
+def _wall_clock(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A stored moment as the pack's wall-clock time again."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 def _rows(pack: Pack, version: int) -> list[Any]:
     """Every row that stores ``pack`` under ``version``."""
     info = pack.info
@@ -87,75 +98,124 @@ def _rows(pack: Pack, version: int) -> list[Any]:
     for n, c in enumerate(pack.centers):
         rows.append(
             CenterRow(
-                version_id=version, slug=c.id, position=n, name=c.name, aliases=c.aliases,
-                commune=c.commune, address=c.address, phone=c.phone,
+                version_id=version,
+                slug=c.id,
+                position=n,
+                name=c.name,
+                aliases=c.aliases,
+                commune=c.commune,
+                address=c.address,
+                phone=c.phone,
                 lat=c.location.lat if c.location else None,
                 lon=c.location.lon if c.location else None,
             )
-        )  # fmt: skip
+        )
     for n, k in enumerate(pack.courses):
         rows.append(
             CourseRow(
-                version_id=version, slug=k.id, position=n, title=k.title, topic=k.topic,
-                center=k.center, description=k.description, start_date=k.start_date,
-                end_date=k.end_date, weekdays=list(k.weekdays), time_range=k.time, fee=k.fee,
-                capacity=k.capacity, registration_closes=k.registration_closes,
-                registration=k.registration, keywords=k.keywords,
+                version_id=version,
+                slug=k.id,
+                position=n,
+                title=k.title,
+                topic=k.topic,
+                center=k.center,
+                description=k.description,
+                start_date=k.start_date,
+                end_date=k.end_date,
+                weekdays=list(k.weekdays),
+                time_range=k.time,
+                fee=k.fee,
+                capacity=k.capacity,
+                registration_closes=k.registration_closes,
+                registration=k.registration,
+                keywords=k.keywords,
             )
-        )  # fmt: skip
+        )
     for n, lib in enumerate(pack.libraries):
         rows.append(
             LibraryRow(
-                version_id=version, slug=lib.id, position=n, name=lib.name,
-                aliases=lib.aliases, address=lib.address, phone=lib.phone,
+                version_id=version,
+                slug=lib.id,
+                position=n,
+                name=lib.name,
+                aliases=lib.aliases,
+                address=lib.address,
+                phone=lib.phone,
                 lat=lib.location.lat if lib.location else None,
-                lon=lib.location.lon if lib.location else None, services=lib.services,
+                lon=lib.location.lon if lib.location else None,
+                services=lib.services,
             )
-        )  # fmt: skip
+        )
         for day, spans in lib.hours.items():
             for m, span in enumerate(spans):
                 opens, closes = span.split("-")
                 rows.append(
                     LibraryHoursRow(
-                        version_id=version, library=lib.id, weekday=day, position=m,
-                        opens=opens, closes=closes,
+                        version_id=version,
+                        library=lib.id,
+                        weekday=day,
+                        position=m,
+                        opens=opens,
+                        closes=closes,
                     )
-                )  # fmt: skip
+                )
         for m, cl in enumerate(lib.closures):
             rows.append(
                 LibraryClosureRow(
-                    version_id=version, library=lib.id, position=m, start_date=cl.from_,
-                    end_date=cl.to, reason=cl.reason,
+                    version_id=version,
+                    library=lib.id,
+                    position=m,
+                    start_date=cl.from_,
+                    end_date=cl.to,
+                    reason=cl.reason,
                 )
-            )  # fmt: skip
+            )
     for n, s in enumerate(pack.stops):
         w = s.weekly
         rows.append(
             StopRow(
-                version_id=version, slug=s.id, position=n, place=s.place, commune=s.commune,
+                version_id=version,
+                slug=s.id,
+                position=n,
+                place=s.place,
+                commune=s.commune,
                 lat=s.location.lat if s.location else None,
-                lon=s.location.lon if s.location else None, date=s.date,
-                weekly_weekday=w.weekday if w else None, weekly_every=w.every if w else None,
-                weekly_first=w.first if w else None, weekly_until=w.until if w else None,
+                lon=s.location.lon if s.location else None,
+                date=s.date,
+                weekly_weekday=w.weekday if w else None,
+                weekly_every=w.every if w else None,
+                weekly_first=w.first if w else None,
+                weekly_until=w.until if w else None,
                 time_range=s.time,
             )
-        )  # fmt: skip
+        )
     for n, f in enumerate(pack.faq):
         rows.append(
             FaqRow(
-                version_id=version, slug=f.id, position=n, question=f.question,
-                answer=f.answer, tags=f.tags,
+                version_id=version,
+                slug=f.id,
+                position=n,
+                question=f.question,
+                answer=f.answer,
+                tags=f.tags,
             )
-        )  # fmt: skip
+        )
         for m, alt in enumerate(f.alternates):
             rows.append(FaqAlternateRow(version_id=version, faq=f.id, position=m, text=alt))
     for n, a in enumerate(pack.announcements):
         rows.append(
             AnnouncementRow(
-                version_id=version, slug=a.id, position=n, title=a.title, body=a.body,
-                publish_at=a.publish_at, topics=a.topics, communes=a.communes, course=a.course,
+                version_id=version,
+                slug=a.id,
+                position=n,
+                title=a.title,
+                body=a.body,
+                publish_at=_moment(a.publish_at, ZoneInfo(info.timezone)),
+                topics=a.topics,
+                communes=a.communes,
+                course=a.course,
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -196,11 +256,16 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
 
     stops = [
         Stop(
-            id=s.slug, place=s.place, commune=s.commune, location=_loc(s.lat, s.lon),
-            date=s.date, weekly=weekly(s), time=s.time_range,
+            id=s.slug,
+            place=s.place,
+            commune=s.commune,
+            location=_loc(s.lat, s.lon),
+            date=s.date,
+            weekly=weekly(s),
+            time=s.time_range,
         )
         for s in await _all(session, StopRow, version)
-    ]  # fmt: skip
+    ]
     mobile = None
     if info.has_mobile:
         vehicle = Vehicle(
@@ -211,8 +276,11 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
         mobile = MobileLibrary(vehicle=vehicle, stops=stops)
     return Pack(
         info=PackInfo(
-            name=info.name, organisation=info.organisation, timezone=info.timezone,
-            locale=info.locale, contact=info.contact,
+            name=info.name,
+            organisation=info.organisation,
+            timezone=info.timezone,
+            locale=info.locale,
+            contact=info.contact,
         ),
         topics=[
             Topic(id=t.slug, name=t.name, synonyms=t.synonyms)
@@ -220,47 +288,74 @@ async def read_pack(session: AsyncSession, version: int) -> Pack | None:
         ],
         centers=[
             Center(
-                id=c.slug, name=c.name, aliases=c.aliases, commune=c.commune,
-                address=c.address, phone=c.phone, location=_loc(c.lat, c.lon),
+                id=c.slug,
+                name=c.name,
+                aliases=c.aliases,
+                commune=c.commune,
+                address=c.address,
+                phone=c.phone,
+                location=_loc(c.lat, c.lon),
             )
             for c in await _all(session, CenterRow, version)
         ],
         courses=[
             Course(
-                id=k.slug, title=k.title, topic=k.topic, center=k.center,
-                description=k.description, start_date=k.start_date, end_date=k.end_date,
-                weekdays=k.weekdays, time=k.time_range, fee=k.fee, capacity=k.capacity,
-                registration_closes=k.registration_closes, registration=k.registration,
+                id=k.slug,
+                title=k.title,
+                topic=k.topic,
+                center=k.center,
+                description=k.description,
+                start_date=k.start_date,
+                end_date=k.end_date,
+                weekdays=k.weekdays,
+                time=k.time_range,
+                fee=k.fee,
+                capacity=k.capacity,
+                registration_closes=k.registration_closes,
+                registration=k.registration,
                 keywords=k.keywords,
             )
             for k in await _all(session, CourseRow, version)
         ],
         libraries=[
             Library(
-                id=lib.slug, name=lib.name, aliases=lib.aliases, address=lib.address,
-                phone=lib.phone, location=_loc(lib.lat, lib.lon),
+                id=lib.slug,
+                name=lib.name,
+                aliases=lib.aliases,
+                address=lib.address,
+                phone=lib.phone,
+                location=_loc(lib.lat, lib.lon),
                 hours={d: list(v) for d, v in hours[lib.slug].items()},
-                closures=closures[lib.slug], services=lib.services,
+                closures=closures[lib.slug],
+                services=lib.services,
             )
             for lib in await _all(session, LibraryRow, version)
         ],
         mobile=mobile,
         faq=[
             Faq(
-                id=f.slug, question=f.question, alternates=alternates[f.slug],
-                answer=f.answer, tags=f.tags,
+                id=f.slug,
+                question=f.question,
+                alternates=alternates[f.slug],
+                answer=f.answer,
+                tags=f.tags,
             )
             for f in await _all(session, FaqRow, version)
         ],
         announcements=[
             Announcement(
-                id=a.slug, title=a.title, body=a.body, publish_at=a.publish_at,
-                topics=a.topics, communes=a.communes, course=a.course,
+                id=a.slug,
+                title=a.title,
+                body=a.body,
+                publish_at=_wall_clock(a.publish_at, ZoneInfo(info.timezone)),
+                topics=a.topics,
+                communes=a.communes,
+                course=a.course,
             )
             for a in await _all(session, AnnouncementRow, version)
         ],
         lexicon=dict(info.lexicon or {}),
-    )  # fmt: skip
+    )
 
 
 async def current_version(session: AsyncSession) -> int | None:
@@ -343,10 +438,12 @@ async def apply_pack(
     await _set_head(session, version.id, live[0] if live else None)
     session.add(
         AuditRow(
-            at=now, actor=author, action="content.apply",
+            at=now,
+            actor=author,
+            action="content.apply",
             detail={"version": version.id, "source": source, "changes": diff.counts()},
         )
-    )  # fmt: skip
+    )
     await session.flush()
     return Applied(version.id, diff)
 
@@ -365,6 +462,11 @@ async def rollback(
     if pack is None:
         raise LookupError(f"không có phiên bản {version}")
     return await apply_pack(
-        session, pack, now=now, author=author, source=f"rollback:{version}",
-        note=f"Khôi phục phiên bản {version}", force=True,
-    )  # fmt: skip
+        session,
+        pack,
+        now=now,
+        author=author,
+        source=f"rollback:{version}",
+        note=f"Khôi phục phiên bản {version}",
+        force=True,
+    )

@@ -258,7 +258,9 @@ class AnnouncementRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    publish_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    # A moment (aware); the pack itself writes it as a wall-clock time of its zone, which
+    # db.content converts on the way in and out.
+    publish_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     communes: Mapped[list[str]] = mapped_column(JSON, default=list)
     course: Mapped[str | None] = mapped_column(String(120))

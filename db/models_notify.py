@@ -4,6 +4,7 @@ Subscriptions and reminders exist only by a citizen's explicit press (``consent_
 grant and withdrawal with its time and purpose). Broadcasts are an outbox: one ``broadcasts`` row
 per message to send (unique ``source``, e.g. ``pack:<id>``, ``staff:<n>``, ``reminder:…``,
 ``change:…``) and one ``deliveries`` row per recipient, written in one transaction.
+Every moment is an :class:`~db.models.AwareDateTime` (stored as UTC on SQLite).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models import AwareDateTime, Base
 
 
 class SubscriptionRow(Base):
@@ -36,7 +36,7 @@ class SubscriptionRow(Base):
     user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(200), default="")
-    consented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    consented_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     purpose: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
@@ -52,7 +52,7 @@ class ConsentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     action: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(String(300), default="")
@@ -73,7 +73,7 @@ class ReminderRow(Base):
     ref: Mapped[str] = mapped_column(String(160), index=True)
     target_date: Mapped[dt.date] = mapped_column(Date)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     reason: Mapped[str | None] = mapped_column(Text)
 
@@ -86,7 +86,7 @@ class UnreachableRow(Base):
     user_pk: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     reason: Mapped[str] = mapped_column(Text)
 
 
@@ -105,12 +105,12 @@ class BroadcastRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)
-    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, default=0)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
 
 
 class DeliveryRow(Base):
@@ -132,10 +132,10 @@ class DeliveryRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(40))
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
@@ -152,4 +152,4 @@ class NotifyStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())

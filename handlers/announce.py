@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Button, Reply
-from bot.notify.config import load_notify_settings
 from bot.notify.outbox import URGENT, counts, create_broadcast
 from bot.notify.subscriptions import audience_filter, subscribers
 from db import broadcasts as broadcasts_db
@@ -86,7 +85,7 @@ async def _preview(ctx: Ctx, data: Announcement) -> list[Reply]:
     audience = audience_filter(data.topics, data.communes)
     reach = len(await subscribers(ctx.session, audience))
     when = dt.datetime.fromisoformat(str(data.when)).astimezone(ctx.app.tz)
-    quiet = load_notify_settings()
+    quiet = ctx.app.settings.notify
     goes = quiet.out_of_quiet(max(when, ctx.now))
     intro = (
         f"Xem trước: sẽ gửi lúc {goes:%H:%M %d/%m/%Y} tới {reach} người (tính đến bây giờ). "
@@ -113,9 +112,13 @@ def _parse_when(ctx: Ctx, value: str) -> dt.datetime | None:
     day, month, year, hour, minute = match.groups()
     try:
         when = dt.datetime(
-            int(year or ctx.now.year), int(month), int(day), int(hour), int(minute),
+            int(year or ctx.now.year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
             tzinfo=ctx.app.tz,
-        )  # fmt: skip
+        )
     except ValueError:
         return None
     if year is None and when < ctx.now - dt.timedelta(days=1):
@@ -216,11 +219,15 @@ async def _schedule(ctx: Ctx, data: Announcement, *, urgent: bool = False) -> li
     # finds no dialog, so it cannot schedule twice
     source = f"staff:{ctx.incoming.user_key}:{ctx.now.isoformat()}:{uuid.uuid4().hex[:8]}"
     broadcast_id = await create_broadcast(
-        ctx.session, source=source, kind=URGENT if urgent else "announcement",
+        ctx.session,
+        source=source,
+        kind=URGENT if urgent else "announcement",
         title=str(data.title),
-        text=_text(str(data.title), str(data.body)), recipients=recipients,
-        due_at=max(when, ctx.now), now=ctx.now,
-    )  # fmt: skip
+        text=_text(str(data.title), str(data.body)),
+        recipients=recipients,
+        due_at=max(when, ctx.now),
+        now=ctx.now,
+    )
     await staff_db.drop_dialogs(ctx.session, ctx.incoming.channel, ctx.incoming.user_id, KIND)
     detail = {
         "broadcast": broadcast_id,
@@ -235,7 +242,7 @@ async def _schedule(ctx: Ctx, data: Announcement, *, urgent: bool = False) -> li
         ctx.session, ctx.incoming.user_key, "announcement.schedule", detail, now=ctx.now
     )
     goes = (
-        max(when, ctx.now) if urgent else load_notify_settings().out_of_quiet(max(when, ctx.now))
+        max(when, ctx.now) if urgent else ctx.app.settings.notify.out_of_quiet(max(when, ctx.now))
     )
     return [
         Reply(
@@ -290,9 +297,12 @@ async def _cancel(ctx: Ctx, broadcast_id: int) -> list[Reply]:
     broadcast.reason = f"hủy bởi {ctx.incoming.user_key}"
     broadcast.finished_at = ctx.now
     await staff_db.audit(
-        ctx.session, ctx.incoming.user_key, "announcement.cancel", {"broadcast": broadcast_id},
+        ctx.session,
+        ctx.incoming.user_key,
+        "announcement.cancel",
+        {"broadcast": broadcast_id},
         now=ctx.now,
-    )  # fmt: skip
+    )
     lines = [f"Đã hủy đợt {broadcast_id}: {stopped} tin chưa gửi sẽ không gửi nữa."]
     if before.get("sending"):
         lines.append(f"{before['sending']} tin đang được gửi đúng lúc này nên có thể vẫn đến.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from bot.messages import Button, Reply, short_label
-from bot.notify.config import load_notify_settings
 from bot.notify.reminders import add_reminder, cancel_reminder, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from bot.pack.days import full_date
@@ -71,9 +70,12 @@ async def menu(ctx: Ctx, *, edit: bool = False) -> list[Reply]:
 async def stop_all(ctx: Ctx) -> list[Reply]:
     """/huy: remove every subscription and pending reminder, and say so."""
     subs, rems = await stop_everything(
-        ctx.session, user_pk=ctx.user.id, now=ctx.now, via=ctx.incoming.channel,
+        ctx.session,
+        user_pk=ctx.user.id,
+        now=ctx.now,
+        via=ctx.incoming.channel,
         reason="/huy by the user",
-    )  # fmt: skip
+    )
     subs += await drop_demand(ctx.session, ctx.user.id)  # "Báo tôi khi có lớp" too
     return [Reply(ctx.t("notify_stopped", subs=subs, rems=rems))]
 
@@ -154,9 +156,13 @@ async def _toggle(ctx: Ctx, code: str, value: str) -> list[Reply]:
     else:
         label = ctx.t("notify_all")
     on = await toggle(
-        ctx.session, user_pk=ctx.user.id, kind=kind, value=item, now=ctx.now,
+        ctx.session,
+        user_pk=ctx.user.id,
+        kind=kind,
+        value=item,
+        now=ctx.now,
         via=ctx.incoming.channel,
-    )  # fmt: skip
+    )
     replies = await menu(ctx, edit=True)
     notice = ctx.t("notify_on" if on else "notify_off", what=label)
     return [Reply(r.text, buttons=r.buttons, edit=True, notice=notice) for r in replies]
@@ -174,12 +180,16 @@ async def _remind(ctx: Ctx, code: str, value: str) -> list[Reply]:
         return [Reply(ctx.t("remind_none"))]
     ref = f"{kind}:{item_id}"
     row, created = await add_reminder(
-        ctx.session, user_pk=ctx.user.id, ref=ref, pack=ctx.pack, now=ctx.now,
+        ctx.session,
+        user_pk=ctx.user.id,
+        ref=ref,
+        pack=ctx.pack,
+        now=ctx.now,
         via=ctx.incoming.channel,
-    )  # fmt: skip
+    )
     if row is None:
         return [Reply(ctx.t("remind_none"))]
-    cfg = load_notify_settings()
+    cfg = ctx.app.settings.notify
     due = [d for _, d in slots(ref, row.target_date, cfg, ctx.now.tzinfo or ctx.app.tz)]
     ahead = [d for d in due if d > ctx.now]
     title = row.snapshot.get("title", ref)
@@ -205,9 +215,12 @@ async def on_button(ctx: Ctx, data: str) -> list[Reply]:
         return await _remind(ctx, code, value)
     if head == "rmx" and rest.isdecimal():
         row = await cancel_reminder(
-            ctx.session, user_pk=ctx.user.id, reminder_id=int(rest), now=ctx.now,
+            ctx.session,
+            user_pk=ctx.user.id,
+            reminder_id=int(rest),
+            now=ctx.now,
             via=ctx.incoming.channel,
-        )  # fmt: skip
+        )
         text = ctx.t("remind_cancelled" if row else "remind_gone")
         return [Reply(text, notice=text)]
     return await menu(ctx)

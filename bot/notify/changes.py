@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-
-from sqlalchemy import select, update
+from typing import TYPE_CHECKING
 
 from bot.app import App
-from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import describe, target_of
 from bot.pack import Pack
+from db import notify as notify_db
+from db import outbox as outbox_db
 from db import users as users_db
-from db.models_notify import BroadcastRow, DeliveryRow, ReminderRow, UnreachableRow
+
+if TYPE_CHECKING:
+    from db.models_notify import ReminderRow
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +52,11 @@ async def on_new_version(
     now = app.now()
     created = 0
     async with app.sessions.begin() as session:
-        rows = list(
-            await session.scalars(
-                select(ReminderRow)
-                .where(ReminderRow.status == "active")
-                .order_by(ReminderRow.ref, ReminderRow.target_date, ReminderRow.id)
-            )
-        )
+        rows = await notify_db.active_reminders(session)
         groups: defaultdict[tuple[str, str], list[ReminderRow]] = defaultdict(list)
         for row in rows:
             groups[(row.ref, row.target_date.isoformat())].append(row)
-        unreachable = set(await session.scalars(select(UnreachableRow.user_pk)))
+        unreachable = await notify_db.unreachable_users(session)
         for (ref, day), members in groups.items():
             old = members[0].snapshot or {}
             title = old.get("title", ref)
@@ -77,18 +73,8 @@ async def on_new_version(
                 lines.append("Nhắc lịch của bạn cho mục này đã được hủy.")
                 for row in members:
                     row.status, row.reason = "cancelled", f"content v{version}: {why}"
-                await session.execute(
-                    update(DeliveryRow)
-                    .where(
-                        DeliveryRow.status == "pending",
-                        DeliveryRow.broadcast_id.in_(
-                            select(BroadcastRow.id).where(
-                                BroadcastRow.source.startswith(f"reminder:{ref}:{day}:")
-                            )
-                        ),
-                    )
-                    .values(status="skipped", error=f"cancelled by content v{version}")
-                    .execution_options(synchronize_session=False)
+                await outbox_db.skip_pending_of_sources(
+                    session, f"reminder:{ref}:{day}:", f"cancelled by content v{version}"
                 )
             else:
                 lines = [f"🔔 Thay đổi lịch: «{title}»"]
@@ -100,10 +86,16 @@ async def on_new_version(
                     row.target_date = new_target
             users = {row.user_pk for row in members} - unreachable
             recipients = await users_db.recipients(session, users)
-            made = await create_broadcast(
-                session, source=f"change:{version}:{ref}:{day}", kind="change", title=title,
-                text="\n".join(lines), recipients=recipients, due_at=now, now=now,
-            )  # fmt: skip
+            made = await outbox_db.create_broadcast(
+                session,
+                source=f"change:{version}:{ref}:{day}",
+                kind="change",
+                title=title,
+                text="\n".join(lines),
+                recipients=recipients,
+                due_at=now,
+                now=now,
+            )
             created += made is not None
     if created:
         log.info("content v%s: %s change notices", version, created)

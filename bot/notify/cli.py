@@ -6,13 +6,10 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from bot.app import App, build_app
-from bot.notify.config import aware
-from bot.notify.outbox import counts
 from bot.settings import SettingsError, load_settings
-from db.models_notify import BroadcastRow
+from db import outbox as outbox_db
 
 BAR = 20
 
@@ -27,18 +24,14 @@ def progress_bar(done: int, total: int, width: int = BAR) -> str:
 async def broadcast_lines(app: App, limit: int) -> list[str]:
     """One line per broadcast (newest first), and a progress bar under running ones."""
     async with app.sessions() as session:
-        rows = list(
-            await session.scalars(
-                select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(limit)
-            )
-        )
-        by_status = await counts(session, [b.id for b in rows])
+        rows = await outbox_db.recent_broadcasts(session, limit)
+        by_status = await outbox_db.counts(session, [b.id for b in rows])
     lines = []
     for b in rows:
         c = by_status.get(b.id, {})
         sent, failed, skipped = c.get("sent", 0), c.get("failed", 0), c.get("skipped", 0)
         pending = c.get("pending", 0) + c.get("sending", 0)
-        due = aware(b.due_at, app.tz)
+        due = b.due_at.astimezone(app.tz)
         line = (
             f"#{b.id:<5} {b.status:<9} {due:%Y-%m-%d %H:%M}  {b.source}  "
             f"sent {sent} · pending {pending} · failed {failed} · skipped {skipped}"

@@ -12,37 +12,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import or_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import stats
 from bot.app import App
 from bot.inbox import group_questions
-from bot.notify.outbox import Recipient, broadcast_exists, create_broadcast
 from bot.workhours import main_library, working_hours
 from db import questions as questions_db
 from db import registrations
 from db import staff as staff_db
-from db.models import StaffRow, UserRow
+from db.notify import staff_recipients
+from db.outbox import Recipient, broadcast_exists, create_broadcast
 from db.retention import purge_expired
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from db.session import AsyncSession
 
-
-async def staff_recipients(session: AsyncSession, initial_admins: list[str]) -> list[Recipient]:
-    """(user_pk, channel, chat_id) of staff who have a chat with the bot."""
-    keys = [tuple(k.split(":", 1)) for k in initial_admins if ":" in k]
-    staff_keys = (await session.execute(select(StaffRow.channel, StaffRow.user_id))).all()
-    keys += [(c, u) for c, u in staff_keys]
-    if not keys:
-        return []
-    rows = await session.execute(
-        select(UserRow.id, UserRow.channel, UserRow.chat_id).where(
-            or_(*[tuple_(UserRow.channel, UserRow.user_id) == key for key in keys])
-        )
-    )
-    return [(pk, channel, chat) for pk, channel, chat in rows]
+__all__ = [
+    "digest_recipients",
+    "digest_text",
+    "make_digest",
+    "overdue_lines",
+    "purge_expired_texts",
+    "purge_old_questions",
+    "staff_recipients",  # db.notify's, still importable from here
+]
 
 
 async def digest_recipients(session: AsyncSession, settings: Settings) -> list[Recipient]:
@@ -115,9 +108,15 @@ async def make_digest(app: App, at: dt.time) -> bool:
         recipients = await digest_recipients(session, app.settings)
         text = await digest_text(session, app, now.date() - dt.timedelta(days=1))
         made = await create_broadcast(
-            session, source=source, kind="digest", title="Tóm tắt hằng ngày", text=text,
-            recipients=recipients, due_at=now, now=now,
-        )  # fmt: skip
+            session,
+            source=source,
+            kind="digest",
+            title="Tóm tắt hằng ngày",
+            text=text,
+            recipients=recipients,
+            due_at=now,
+            now=now,
+        )
     return made is not None
 
 

@@ -16,26 +16,40 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-from sqlalchemy import func, or_, select, update
-from sqlalchemy import insert as insert_rows
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.delivery import Outcome, Sender
 from bot.messages import Button, Reply
-from bot.notify.config import NotifySettings
-from bot.notify.subscriptions import mark_unreachable
+from bot.settings import NotifySettings
+from db import outbox as outbox_db
 from db import questions as questions_db
 from db import staff as staff_db
-from db.models_notify import BroadcastRow, DeliveryRow
+from db.outbox import (
+    ButtonRows,
+    Recipient,
+    broadcast_exists,
+    counts,
+    create_broadcast,
+    existing_sources,
+)
+from db.subscriptions import mark_unreachable
+
+if TYPE_CHECKING:
+    from db.models_notify import BroadcastRow
+    from db.session import AsyncSession
+
+__all__ = [  # the data functions (db.outbox) stay importable from here for the handlers
+    "ButtonRows",
+    "Recipient",
+    "broadcast_exists",
+    "counts",
+    "create_broadcast",
+    "existing_sources",
+]
 
 log = logging.getLogger(__name__)
 
-Recipient = tuple[int, str, str]  # (user_pk, channel, chat_id)
-ButtonRows = list[list[list[str]]]  # [[[label, data], ...], ...]
 URGENT = "urgent"  # the kind of a staff announcement sent even in quiet hours
 
 
@@ -48,82 +62,6 @@ def reply_of(broadcast: BroadcastRow) -> Reply:
     """The message a broadcast sends."""
     rows = tuple(tuple(Button(label, data) for label, data in row) for row in broadcast.buttons)
     return Reply(broadcast.text, buttons=rows)
-
-
-async def create_broadcast(
-    session: AsyncSession,
-    *,
-    source: str,
-    kind: str,
-    text: str,
-    recipients: Sequence[Recipient],
-    due_at: dt.datetime,
-    now: dt.datetime,
-    title: str = "",
-    buttons: ButtonRows | None = None,
-    status: str = "running",
-    reason: str | None = None,
-) -> int | None:
-    """Insert a broadcast and one delivery per recipient; None if ``source`` already exists."""
-    values = {
-        "source": source,
-        "kind": kind,
-        "title": title,
-        "text": text,
-        "buttons": buttons or [],
-        "due_at": due_at,
-        "created_at": now,
-        "status": status if recipients or status != "running" else "done",
-        "reason": reason,
-        "total": len(recipients) if status == "running" else 0,
-        "finished_at": None if status == "running" and recipients else now,
-    }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(BroadcastRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["source"])
-        .returning(BroadcastRow.id)
-    )
-    broadcast_id = await session.scalar(stmt)
-    if broadcast_id is None:
-        return None
-    if status == "running" and recipients:
-        seen: set[int] = set()
-        rows = []
-        for user_pk, channel, chat_id in recipients:
-            if user_pk in seen:
-                continue
-            seen.add(user_pk)
-            rows.append(
-                {
-                    "broadcast_id": broadcast_id,
-                    "user_pk": user_pk,
-                    "channel": channel,
-                    "chat_id": chat_id,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": due_at,
-                }
-            )
-        for i in range(0, len(rows), 1000):
-            await session.execute(insert_rows(DeliveryRow), rows[i : i + 1000])
-    return int(broadcast_id)
-
-
-async def broadcast_exists(session: AsyncSession, source: str) -> bool:
-    """Whether a broadcast with this source was already made."""
-    found = await session.scalar(select(BroadcastRow.id).where(BroadcastRow.source == source))
-    return found is not None
-
-
-async def existing_sources(session: AsyncSession, prefix: str) -> set[str]:
-    """Every broadcast source starting with ``prefix``."""
-    rows = await session.scalars(
-        select(BroadcastRow.source).where(BroadcastRow.source.startswith(prefix))
-    )
-    return set(rows)
 
 
 # A staff answer the channel will not carry now (Zalo OA: the person has not written for 7
@@ -151,11 +89,15 @@ async def _tell_staff_held(
     )
     log.info("answer to question %s held: %s", question.id, reason)
     await create_broadcast(
-        session, source=questions_db.source(question.id, "held"), kind="staff_question",
+        session,
+        source=questions_db.source(question.id, "held"),
+        kind="staff_question",
         text=f"⏳ Câu trả lời cho câu hỏi #{question.id} chưa đến được người hỏi: {why}. "
         "Câu trả lời được giữ lại và sẽ tự gửi ngay khi người hỏi nhắn lại.",
-        recipients=[staff], due_at=now, now=now,
-    )  # fmt: skip
+        recipients=[staff],
+        due_at=now,
+        now=now,
+    )
 
 
 class RateLimiter:
@@ -272,50 +214,20 @@ class Outbox:
             return []
         now = self.app.now()
         token = uuid.uuid4().hex
+        lease = now + dt.timedelta(seconds=self.config.lease_seconds)
         async with self.app.sessions.begin() as session:
-            running = select(BroadcastRow.id).where(BroadcastRow.status == "running")
-            if urgent_only:
-                running = running.where(BroadcastRow.kind == URGENT)
-            due = (
-                select(DeliveryRow.id)
-                .where(
-                    DeliveryRow.broadcast_id.in_(running),  # a cancelled one sends nothing more
-                    DeliveryRow.channel.in_(list(self.senders)),
-                    or_(
-                        DeliveryRow.status.in_(("pending", "held"))
-                        & (DeliveryRow.next_attempt_at <= now),
-                        (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
-                    ),
-                )
-                .order_by(DeliveryRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+            rows = await outbox_db.claim(
+                session,
+                channels=self.senders,
+                now=now,
+                lease_until=lease,
+                token=token,
+                limit=limit,
+                kind=URGENT if urgent_only else None,
             )
-            ids = list(await session.scalars(due))
-            if not ids:
+            if not rows:
                 return []
-            lease = now + dt.timedelta(seconds=self.config.lease_seconds)
             self._tokens.add(token)
-            await session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids),
-                    or_(
-                        DeliveryRow.status.in_(("pending", "held")),
-                        (DeliveryRow.status == "sending") & (DeliveryRow.claimed_until < now),
-                    ),
-                )
-                .values(status="sending", claimed_until=lease, claim_token=token)
-                .execution_options(synchronize_session=False)
-            )
-            rows = (
-                await session.execute(
-                    select(DeliveryRow, BroadcastRow)
-                    .join(BroadcastRow, BroadcastRow.id == DeliveryRow.broadcast_id)
-                    .where(DeliveryRow.claim_token == token, DeliveryRow.id.in_(ids))
-                    .order_by(DeliveryRow.id)
-                )
-            ).all()
             out = []
             for delivery, broadcast in rows:
                 reply = self._replies.get(broadcast.id)
@@ -360,18 +272,7 @@ class Outbox:
         async with self.app.sessions.begin() as session:
             sent = [item.id for item, outcome in results if outcome.status == "sent"]
             if sent:  # the common case, one statement for the batch
-                await session.execute(
-                    update(DeliveryRow)
-                    .where(DeliveryRow.id.in_(sent))
-                    .values(
-                        status="sent",
-                        sent_at=now,
-                        error=None,
-                        claimed_until=None,
-                        claim_token=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+                await outbox_db.mark_sent(session, sent, now)
                 stats.sent += len(sent)
                 for item, outcome in results:  # a staff answer reached its person: audited
                     if outcome.status == "sent" and item.kind in HOLD_KINDS:
@@ -392,16 +293,19 @@ class Outbox:
                     reason = outcome.reason or "transient error"
                     if attempts >= cfg.max_attempts:
                         values.update(
-                            status="failed", attempts=attempts,
+                            status="failed",
+                            attempts=attempts,
                             error=f"gave up after {attempts} attempts: {reason}",
-                        )  # fmt: skip
+                        )
                         stats.failed += 1
                     else:
                         backoff = cfg.backoff_seconds * 2 ** (attempts - 1)
                         values.update(
-                            status="pending", attempts=attempts, error=reason,
+                            status="pending",
+                            attempts=attempts,
+                            error=reason,
                             next_attempt_at=now + dt.timedelta(seconds=backoff),
-                        )  # fmt: skip
+                        )
                         stats.retried += 1
                 elif outcome.status == "blocked":
                     reason = f"blocked: {outcome.reason or 'forbidden'}"
@@ -411,19 +315,15 @@ class Outbox:
                         await mark_unreachable(
                             session, user_pk=item.user_pk, now=now, reason=reason
                         )
-                        await session.execute(
-                            update(DeliveryRow)
-                            .where(
-                                DeliveryRow.user_pk == item.user_pk,
-                                DeliveryRow.status == "pending",
-                            )
-                            .values(status="skipped", error="user unreachable")
+                        await outbox_db.skip_pending_of_user(
+                            session, item.user_pk, "user unreachable"
                         )
                 elif outcome.status == "skipped" and item.kind in HOLD_KINDS:
                     values.update(
-                        status="held", error=outcome.reason or "held",
+                        status="held",
+                        error=outcome.reason or "held",
                         next_attempt_at=now + HOLD_RECHECK,
-                    )  # fmt: skip
+                    )
                     stats.skipped += 1
                     await _tell_staff_held(session, item, outcome.reason, now)
                 elif outcome.status == "skipped":
@@ -432,20 +332,10 @@ class Outbox:
                 else:
                     values.update(status="failed", error=outcome.reason or "failed")
                     stats.failed += 1
-                await session.execute(
-                    update(DeliveryRow).where(DeliveryRow.id == item.id).values(**values)
-                )
+                await outbox_db.update_delivery(session, item.id, values)
             # A broadcast cancelled while this batch was out: what it requeued is not sent.
-            cancelled = select(BroadcastRow.id).where(BroadcastRow.status == "cancelled")
-            await session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_([item.id for item, _ in results]),
-                    DeliveryRow.status == "pending",
-                    DeliveryRow.broadcast_id.in_(cancelled),
-                )
-                .values(status="skipped", error="cán bộ đã hủy")
-                .execution_options(synchronize_session=False)
+            await outbox_db.skip_cancelled(
+                session, [item.id for item, _ in results], "cán bộ đã hủy"
             )
 
     async def release(self) -> int:
@@ -454,17 +344,9 @@ class Outbox:
         if not self._tokens:
             return 0
         async with self.app.sessions.begin() as session:
-            result = await session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.claim_token.in_(list(self._tokens)),
-                    DeliveryRow.status == "sending",
-                )
-                .values(status="pending", claimed_until=None, claim_token=None)
-                .execution_options(synchronize_session=False)
-            )
+            released = await outbox_db.release(session, self._tokens)
         self._tokens.clear()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return released
 
     async def _worker(self, stats: DrainStats, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()
@@ -496,30 +378,6 @@ class Outbox:
         """Mark running broadcasts with nothing left to send as done."""
         now = self.app.now()
         async with self.app.sessions.begin() as session:
-            open_ids = (
-                select(DeliveryRow.broadcast_id)
-                .where(DeliveryRow.status.in_(("pending", "sending", "held")))
-                .distinct()
-            )
-            await session.execute(
-                update(BroadcastRow)
-                .where(BroadcastRow.status == "running", BroadcastRow.id.not_in(open_ids))
-                .values(status="done", finished_at=now)
-            )
+            await outbox_db.finish_broadcasts(session, now)
         if len(self._replies) > 100:
             self._replies.clear()
-
-
-async def counts(session: AsyncSession, broadcast_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Delivery counts per status of each broadcast."""
-    out: dict[int, dict[str, int]] = {b: {} for b in broadcast_ids}
-    if not broadcast_ids:
-        return out
-    rows = await session.execute(
-        select(DeliveryRow.broadcast_id, DeliveryRow.status, func.count())
-        .where(DeliveryRow.broadcast_id.in_(list(broadcast_ids)))
-        .group_by(DeliveryRow.broadcast_id, DeliveryRow.status)
-    )
-    for broadcast_id, status, n in rows:
-        out[broadcast_id][status] = int(n)
-    return out

@@ -8,18 +8,19 @@ morning of the visit. Every due time is moved out of the quiet hours. The item i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.notify.config import NotifySettings
-from bot.notify.subscriptions import PURPOSES, clear_unreachable, log_consent
 from bot.pack import Pack
 from bot.pack.days import WEEKDAYS, full_date, weekday_name
 from bot.pack.models import Course, Stop
+from bot.settings import NotifySettings
 from bot.wording import with_commune
+from db import notify as notify_db
 from db.models_notify import ReminderRow
+from db.subscriptions import PURPOSES, clear_unreachable, log_consent
+
+if TYPE_CHECKING:
+    from db.session import AsyncSession
 
 
 def first_session(course: Course) -> dt.date | None:
@@ -147,25 +148,27 @@ async def add_reminder(
     target = target_of(pack, ref, now.date())
     if target is None:
         return None, False
-    existing = await session.scalar(
-        select(ReminderRow).where(
-            ReminderRow.user_pk == user_pk,
-            ReminderRow.ref == ref,
-            ReminderRow.target_date == target,
-            ReminderRow.status == "active",
-        )
-    )
+    existing = await notify_db.active_reminder(session, user_pk, ref, target)
     if existing is not None:
         return existing, False
     row = ReminderRow(
-        user_pk=user_pk, ref=ref, target_date=target, snapshot=describe(pack, ref, target) or {},
-        created_at=now, status="active",
-    )  # fmt: skip
+        user_pk=user_pk,
+        ref=ref,
+        target_date=target,
+        snapshot=describe(pack, ref, target) or {},
+        created_at=now,
+        status="active",
+    )
     session.add(row)
     await log_consent(
-        session, user_pk=user_pk, action="grant", purpose=PURPOSES["reminder"], now=now,
-        detail=f"{ref} {target.isoformat()}", via=via,
-    )  # fmt: skip
+        session,
+        user_pk=user_pk,
+        action="grant",
+        purpose=PURPOSES["reminder"],
+        now=now,
+        detail=f"{ref} {target.isoformat()}",
+        via=via,
+    )
     await clear_unreachable(session, user_pk)
     await session.flush()
     return row, True
@@ -175,13 +178,18 @@ async def cancel_reminder(
     session: AsyncSession, *, user_pk: int, reminder_id: int, now: dt.datetime, via: str
 ) -> ReminderRow | None:
     """Cancel one of the user's own active reminders (one tap)."""
-    row = await session.get(ReminderRow, reminder_id)
+    row = await notify_db.get_reminder(session, reminder_id)
     if row is None or row.user_pk != user_pk or row.status != "active":
         return None
     row.status = "cancelled"
     row.reason = "cancelled by the user"
     await log_consent(
-        session, user_pk=user_pk, action="withdraw", purpose=PURPOSES["reminder"], now=now,
-        detail=f"{row.ref} {row.target_date.isoformat()}", via=via,
-    )  # fmt: skip
+        session,
+        user_pk=user_pk,
+        action="withdraw",
+        purpose=PURPOSES["reminder"],
+        now=now,
+        detail=f"{row.ref} {row.target_date.isoformat()}",
+        via=via,
+    )
     return row

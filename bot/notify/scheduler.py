@@ -15,14 +15,11 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, Live
 from bot.delivery import Sender
@@ -30,38 +27,23 @@ from bot.leader import Leadership
 from bot.messages import button
 from bot.notify import signups
 from bot.notify.changes import on_new_version
-from bot.notify.config import NotifySettings, aware, load_notify_settings
 from bot.notify.digest import make_digest, purge_expired_texts
 from bot.notify.outbox import DrainStats, Outbox, buttons_json, create_broadcast, existing_sources
 from bot.notify.reminders import event_start, reminder_text, slots
-from bot.notify.subscriptions import audience_filter, subscribers
 from bot.pack.days import full_date
+from bot.settings import NotifySettings
 from db import content as content_db
-from db.models import UserRow
-from db.models_notify import NotifyStateRow, ReminderRow, UnreachableRow
+from db import notify as notify_db
+from db.subscriptions import audience_filter, subscribers
+
+if TYPE_CHECKING:
+    from db.models_notify import ReminderRow
 
 log = logging.getLogger(__name__)
 
 VERSION_ROUNDS = 5  # content versions a tick follows mid-drain before leaving it to the next
 STOP_GRACE = 10.0  # seconds a running job may take to finish its batch at shutdown
 VERSION_KEY = "content_version"
-
-
-async def _state(session: AsyncSession, key: str) -> str | None:
-    row = await session.get(NotifyStateRow, key)
-    return row.value if row else None
-
-
-async def _set_state(session: AsyncSession, key: str, value: str, now: dt.datetime) -> None:
-    """Upsert one fact (two instances may race to write it first)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(NotifyStateRow).values(key=key, value=value, updated_at=now)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": value, "updated_at": now}
-        )
-    )
 
 
 class Notifier:
@@ -71,7 +53,7 @@ class Notifier:
         self, app: App, senders: Mapping[str, Sender], config: NotifySettings | None = None
     ) -> None:
         self.app = app
-        self.config = config or load_notify_settings()
+        self.config = config or app.settings.notify
         self.outbox = Outbox(app, senders, self.config)
         self.scheduler: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
@@ -101,9 +83,9 @@ class Notifier:
         """Run change notices once per new content version (persisted in ``notify_state``)."""
         now = self.app.now()
         async with self.app.sessions.begin() as session:
-            seen = await _state(session, VERSION_KEY)
+            seen = await notify_db.get_state(session, VERSION_KEY)
             if seen is None:
-                await _set_state(session, VERSION_KEY, str(live.version), now)
+                await notify_db.set_state(session, VERSION_KEY, str(live.version), now)
                 return
             if int(seen) == live.version:
                 return
@@ -111,7 +93,7 @@ class Notifier:
         await on_new_version(self.app, old_pack, live.pack, version=live.version)
         await signups.on_new_version(self.app, old_pack, live.pack, version=live.version)
         async with self.app.sessions.begin() as session:
-            await _set_state(session, VERSION_KEY, str(live.version), now)
+            await notify_db.set_state(session, VERSION_KEY, str(live.version), now)
 
     def _stale(self, due: dt.datetime, now: dt.datetime) -> str | None:
         if now - due > self.config.stale:
@@ -137,9 +119,9 @@ class Notifier:
                 source = f"pack:{item.id}"
                 if source in done:
                     continue
-                publish = item.publish_at
-                publish = publish.replace(tzinfo=tz) if publish.tzinfo is None else publish
-                due = self.config.out_of_quiet(publish.astimezone(tz))
+                # a pack's time is a wall-clock time of its zone (bot.pack.load), like a
+                # reminder's slot: the moment it names, in the quiet hours of that zone
+                due = self.config.out_of_quiet(item.publish_at.replace(tzinfo=tz))
                 if due > now:
                     continue
                 text = f"**📢 {item.title}**\n{item.body}"  # whole line: bold, no literal **
@@ -174,18 +156,9 @@ class Notifier:
         now, tz, made = self.app.now(), self.app.tz, 0
         horizon = now.date() - dt.timedelta(days=int(self.config.stale_hours // 24) + 1)
         async with self.app.sessions.begin() as session:
-            rows = (
-                await session.execute(
-                    select(ReminderRow, UserRow.channel, UserRow.chat_id)
-                    .join(UserRow, UserRow.id == ReminderRow.user_pk)
-                    .where(
-                        ReminderRow.status == "active",
-                        ReminderRow.target_date >= horizon,
-                        ReminderRow.target_date <= now.date() + dt.timedelta(days=1),
-                        ReminderRow.user_pk.not_in(select(UnreachableRow.user_pk)),
-                    )
-                )
-            ).all()
+            rows = await notify_db.due_reminders(
+                session, horizon, now.date() + dt.timedelta(days=1)
+            )
             groups: defaultdict[tuple[str, dt.date], list[tuple[ReminderRow, str, str]]]
             groups = defaultdict(list)
             for reminder, channel, chat_id in rows:
@@ -197,9 +170,7 @@ class Notifier:
                     if due > now or source in done:
                         continue
                     recipients = [
-                        (r.user_pk, ch, chat)
-                        for r, ch, chat in members
-                        if aware(r.created_at, tz) <= due
+                        (r.user_pk, ch, chat) for r, ch, chat in members if r.created_at <= due
                     ]
                     if not recipients:
                         continue
@@ -271,11 +242,7 @@ class Notifier:
         """Reminders whose date has passed are done."""
         today = self.app.now().date()
         async with self.app.sessions.begin() as session:
-            await session.execute(
-                update(ReminderRow)
-                .where(ReminderRow.status == "active", ReminderRow.target_date < today)
-                .values(status="done")
-            )
+            await notify_db.close_past_reminders(session, today)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -10,22 +10,23 @@ worded the same way. A class removed from the content cancels its sign-ups. Sour
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.notify.changes import _diff
-from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import add_reminder, describe, target_of
 from bot.pack import Pack
 from bot.pack.models import Course
 from bot.understanding.normalize import folded_words
+from db import notify as notify_db
 from db import registrations as reg_db
 from db import users as users_db
-from db.models import UserRow
-from db.models_notify import ReminderRow
-from db.models_registrations import DemandRow, RegistrationRow
+from db.outbox import create_broadcast
+
+if TYPE_CHECKING:
+    from db.models_registrations import DemandRow, RegistrationRow
+    from db.session import AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,7 @@ async def _registrants(app: App, old_pack: Pack, new_pack: Pack, version: int) -
     now = app.now()
     made = 0
     async with app.sessions.begin() as session:
-        rows = list(
-            await session.scalars(
-                select(RegistrationRow)
-                .where(RegistrationRow.status.in_(reg_db.ACTIVE))
-                .order_by(RegistrationRow.course_id, RegistrationRow.seq)
-            )
-        )
+        rows = await notify_db.active_registrations(session)
         for course_id in dict.fromkeys(r.course_id for r in rows):
             ref = f"course:{course_id}"
             members = [r for r in rows if r.course_id == course_id]
@@ -75,21 +70,21 @@ async def _registrants(app: App, old_pack: Pack, new_pack: Pack, version: int) -
                 lines = [f"🔔 Thay đổi lịch: «{title}»"]
                 lines += [f"• {label}: {a or '—'} → {b or '—'}" for label, a, b in changes]
                 lines.append("Đăng ký của bạn vẫn được giữ theo lịch mới.")
-                reminded = set(
-                    await session.scalars(
-                        select(ReminderRow.user_pk).where(
-                            ReminderRow.ref == ref, ReminderRow.status == "active"
-                        )
-                    )
-                )
+                reminded = await notify_db.reminded_users(session, ref)
                 told = {r.user_pk for r in members} - reminded
             if not told:
                 continue
             recipients = await users_db.recipients(session, told)
             created = await create_broadcast(
-                session, source=f"signup-change:{version}:{course_id}", kind="change",
-                title=title, text="\n".join(lines), recipients=recipients, due_at=now, now=now,
-            )  # fmt: skip
+                session,
+                source=f"signup-change:{version}:{course_id}",
+                kind="change",
+                title=title,
+                text="\n".join(lines),
+                recipients=recipients,
+                due_at=now,
+                now=now,
+            )
             made += created is not None
     return made
 
@@ -98,7 +93,7 @@ async def _more_seats(
     session: AsyncSession,
     app: App,
     pack: Pack,
-    members: list[RegistrationRow],
+    members: Sequence[RegistrationRow],
 ) -> int:
     """Seats free in the new version (more of them, or no limit): the people waiting get them,
     in order, and are told."""
@@ -111,21 +106,30 @@ async def _more_seats(
     made = 0
     for row in promoted:
         await add_reminder(
-            session, user_pk=row.user_pk, ref=f"course:{new.id}", pack=pack, now=now,
+            session,
+            user_pk=row.user_pk,
+            ref=f"course:{new.id}",
+            pack=pack,
+            now=now,
             via="registration",
-        )  # fmt: skip
-        user = await session.get(UserRow, row.user_pk)
-        if user is None:
+        )
+        recipients = await users_db.recipients(session, [row.user_pk])
+        if not recipients:
             continue
         text = (
             f"🎉 Lớp «{new.title}» có thêm chỗ và đã có chỗ cho bạn (bạn đang ở danh sách chờ). "
             f"Khai giảng {new.start_date:%d/%m/%Y}. Gõ «đăng ký của tôi» để xem hoặc hủy."
         )
         created = await create_broadcast(
-            session, source=f"registration:promoted:{row.id}", kind="registration",
-            title=new.title, text=text, recipients=[(user.id, user.channel, user.chat_id)],
-            due_at=now, now=now,
-        )  # fmt: skip
+            session,
+            source=f"registration:promoted:{row.id}",
+            kind="registration",
+            title=new.title,
+            text=text,
+            recipients=recipients,
+            due_at=now,
+            now=now,
+        )
         made += created is not None
     return made
 
@@ -182,9 +186,15 @@ async def _demand(app: App, old_pack: Pack, new_pack: Pack) -> int:
                 + f"\nĐịa điểm: {where}\nGõ «đăng ký lớp {course.title}» để ghi tên."
             )
             created = await create_broadcast(
-                session, source=f"demand:{course.id}", kind="demand", title=course.title,
-                text=text, recipients=recipients, due_at=now, now=now,
-            )  # fmt: skip
+                session,
+                source=f"demand:{course.id}",
+                kind="demand",
+                title=course.title,
+                text=text,
+                recipients=recipients,
+                due_at=now,
+                now=now,
+            )
             made += created is not None
     if made:
         log.info("demand notices for %s new classes", made)

@@ -1,7 +1,7 @@
 """zalo: every stored moment an AwareDateTime (UTC on SQLite, timestamptz on PostgreSQL)
 
 Revision ID: 0011z
-Revises: 0010i
+Revises: 0011n
 Create Date: 2026-12-03 18:10:00.000000
 
 What the old code wrote: every Zalo moment went through ``zalo_common.utc()`` (or ``utc(now)``
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011z"
-down_revision: str | None = "0010i"
+down_revision: str | None = "0011n"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
