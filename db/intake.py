@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialect import upsert_insert
 from db.models_intake import IntakeRow
 
 
@@ -42,12 +42,10 @@ async def store(session: AsyncSession, items: Sequence[Stored], now: dt.datetime
     """Insert the updates not seen before (``channel`` + ``key`` unique); how many were new."""
     if not items:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     new = 0
     for item in items:  # one statement each: the count of new rows must be exact
         statement = (
-            insert(IntakeRow)
+            upsert_insert(session, IntakeRow)
             .values(
                 channel=item.channel,
                 update_key=item.key[:200],

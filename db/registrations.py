@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialect import upsert_insert
 from db.models_registrations import CourseSeatsRow, DemandRow, RegistrationRow
 
 ACTIVE = ("confirmed", "waiting")
@@ -31,10 +31,8 @@ class Outcome:
 
 async def lock_course(session: AsyncSession, course_id: str) -> int:
     """Lock the class's seat row (creating it) and take the next arrival number."""
-    dialect = session.get_bind().dialect.name
-    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
-        maker(CourseSeatsRow)
+        upsert_insert(session, CourseSeatsRow)
         .values(course_id=course_id, next_seq=1)
         .on_conflict_do_nothing(index_elements=["course_id"])
     )

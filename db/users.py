@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Table, case, insert, inspect, literal, null, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from db.dialect import upsert_insert
 from db.models import FeedbackRow, QuestionLogRow, StaffRow, UserRow
 
 FLOOD_WINDOW = dt.timedelta(minutes=1)
@@ -36,7 +35,6 @@ async def touch_user(
     ``last_seen``) and returns the staff role from a subquery, so a message costs one statement
     here whatever it needs of the person.
     """
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     table = UserRow.__table__.c
     new_window = or_(table.window_start.is_(None), table.window_start <= now - FLOOD_WINDOW)
     updates: dict[str, Any] = {
@@ -58,7 +56,7 @@ async def touch_user(
         .label("staff_role")
     )
     stmt = (
-        insert(UserRow)
+        upsert_insert(session, UserRow)
         .values(
             channel=channel,
             user_id=user_id,

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialect import upsert_insert
 from db.models_zalo import ZaloChoiceRow, ZaloInteractionRow, ZaloSeenRow, ZaloTokenRow
 
 SEEN_KEY = 160  # characters of a replay key that are kept
-
-
-def _insert(session: AsyncSession) -> Any:
-    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
 
 
 # --- numbered choices ------------------------------------------------------------------------
@@ -104,7 +98,7 @@ async def first_time(session: AsyncSession, keys: Sequence[str], now: dt.datetim
     if seen:
         return False
     stmt = (
-        _insert(session)(ZaloSeenRow)
+        upsert_insert(session, ZaloSeenRow)
         .values([{"key": key, "seen_at": now} for key in cut])
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -130,7 +124,7 @@ async def store_first_token(
 ) -> None:
     """Store the configured pair unless one is stored already (a stored pair always wins)."""
     stmt = (
-        _insert(session)(ZaloTokenRow)
+        upsert_insert(session, ZaloTokenRow)
         .values(
             name=name,
             access_token=access_token,
