@@ -23,4 +23,5 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports
-.venv/bin/python -m pytest -q "$@"
+# Two workers; the tests that run several real processes share one of them (tests/conftest.py).
+.venv/bin/python -m pytest -q -n 2 --dist loadgroup "$@"

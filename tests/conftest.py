@@ -34,6 +34,27 @@ def pytest_configure(config: pytest.Config) -> None:
     Engine.raise_errors = True
 
 
+# Tests that run several real `hoctap run` processes (kills, outages, several instances): under
+# pytest-xdist (scripts/test.sh runs two workers) they all go to one worker, one at a time, so
+# they never compete with each other for the machine's cores.
+PROCESS_TESTS = frozenset(
+    {
+        "test_ask_person_kill.py",
+        "test_intake_kill.py",
+        "test_intake_outage.py",
+        "test_logging.py",
+        "test_multi_instance.py",
+        "test_notify_kill.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in PROCESS_TESTS:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "postgres" in report.keywords:
         _skipped_postgres.append(report.nodeid)
