@@ -43,6 +43,7 @@ class EngineBase:
     foreign_first: dict[str, list[tuple[Token, ...]]]
     foreign_folds: frozenset[str]
     item_words: dict[str, frozenset[str]]
+    title_words: dict[str, frozenset[str]]
     all_library_words: frozenset[str]
     known: frozenset[str]
     # The fitted model deciding on candidates (model.shipped() unless a fit swaps it), and,

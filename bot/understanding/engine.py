@@ -121,6 +121,8 @@ class Engine(Reading, Scoring, Intents, Absent, Answers):
         if vehicle is not None:
             texts += [vehicle.name, vehicle.description or ""]
         self.item_words["@mobile"] = self._words(texts)
+        # Each class's title words, read once (two runs of a class share them, intents/classes).
+        self.title_words = {c.id: self._words([c.title]) for c in pack.courses}
         self.known = (
             index.vocab_set
             | frozenset(w for n in named for p, _ in n.phrases for w in p)

@@ -124,14 +124,14 @@ def _later_runs(engine: EngineBase, a: Asked, adjusted: dict[str, float]) -> Non
         ended = pack.course(ended_ref[7:])
         if ended is None or replies.status(ended, today) != "finished":
             continue
-        ended_words = {t.fold for t in engine.analyze(ended.title)}
+        ended_words = engine.title_words[ended.id]
         for later_ref in ranked:
             later = pack.course(later_ref[7:])
             if later is None or later.id == ended.id or later.topic != ended.topic:
                 continue
             if replies.status(later, today) == "finished" or later.start_date < ended.start_date:
                 continue
-            later_words = {t.fold for t in engine.analyze(later.title)}
+            later_words = engine.title_words[later.id]
             shared = len(ended_words & later_words) / max(1, len(ended_words | later_words))
             if shared < SAME_CLASS or asked & (ended_words - later_words):
                 continue
