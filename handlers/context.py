@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.app import App, Live
 from bot.messages import MAX_BUTTON_DATA, Button, Incoming, button, digest_ref
 from bot.pack import Pack
-from bot.wording import slugify as slugify  # re-exported: the handlers' button slugs
+from bot.wording import slugify
 from db.models import UserRow
 from handlers.texts import t
 

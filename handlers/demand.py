@@ -15,9 +15,10 @@ import re
 from bot.messages import Button, Reply
 from bot.notify.subscriptions import log_consent
 from bot.understanding import Answer
+from bot.wording import slugify
 from db import registrations as reg_db
 from db import staff as staff_db
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx
 
 DIALOG = "demand"
 PURPOSE = "báo khi có lớp học theo chủ đề"

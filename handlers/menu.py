@@ -8,9 +8,9 @@ from bot.messages import Button, Reply, button
 from bot.pack import visits
 from bot.pack.days import day_label
 from bot.understanding import Answer, Context
-from bot.wording import with_commune
+from bot.wording import slugify, with_commune
 from handlers import registration_rules, state, subscriptions
-from handlers.context import Ctx, choice_button, slugify
+from handlers.context import Ctx, choice_button
 
 FAQ_PAGE = 8
 VAN_DAYS = 30

@@ -10,11 +10,12 @@ from bot.messages import Button, Reply, short_label
 from bot.notify.outbox import create_broadcast
 from bot.notify.reminders import add_reminder
 from bot.pack.models import Course
+from bot.wording import slugify
 from db import registrations as reg_db
 from db import reminders as reminders_db
 from db import users as users_db
 from db.models_registrations import RegistrationRow
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx
 from handlers.registration_rules import confirmation, starts_at
 
 # "đăng ký của tôi", "hủy đăng ký", "xem đăng ký lớp" (as slug words)

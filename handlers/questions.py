@@ -16,6 +16,7 @@ from bot.inbox import faq_suggestions
 from bot.messages import Button, Reply, one_line, short_label
 from bot.notify.outbox import create_broadcast
 from bot.pack.models import Faq, Pack
+from bot.wording import slugify
 from db import content as content_db
 from db import questions as questions_db
 from db import staff as staff_db
@@ -24,7 +25,7 @@ from db.models import UserRow
 from db.models_privacy import TextProvenanceRow, text_hash
 from db.models_questions import StaffQuestionRow
 from db.retention import printable
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx
 from handlers.question_texts import (
     answer_text,
     channel_name,

@@ -18,10 +18,11 @@ from bot.messages import Button, Reply, short_label
 from bot.notify.reminders import add_reminder
 from bot.notify.subscriptions import log_consent
 from bot.pack.models import Course
+from bot.wording import slugify
 from db import registrations as reg_db
 from db import staff as staff_db
 from handlers import my_registrations
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx
 from handlers.dialogs import SignUp
 from handlers.registration_rules import (
     clean_name,

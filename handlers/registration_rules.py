@@ -11,8 +11,9 @@ from bot.messages import Button
 from bot.notify.reminders import first_session, start_time
 from bot.pack.days import full_date
 from bot.pack.models import Course
+from bot.wording import slugify
 from db.models_registrations import RegistrationRow
-from handlers.context import Ctx, short_data, slugify
+from handlers.context import Ctx, short_data
 
 SIGN_UP = "📝 Đăng ký"
 NAME_MAX = 80

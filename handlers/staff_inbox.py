@@ -9,10 +9,11 @@ import datetime as dt
 from bot.inbox import faq_suggestions, group_questions
 from bot.messages import Button, Reply, one_line
 from bot.pack.models import Faq
+from bot.wording import slugify
 from db import staff as staff_db
 from db.retention import printable, record_provenance
 from handlers import dialogs
-from handlers.context import Ctx, slugify
+from handlers.context import Ctx
 from handlers.dialogs import Inbox, InboxGroup
 from handlers.staff_content import apply_pack
 from handlers.staff_roles import actor

@@ -15,9 +15,10 @@ from bot.messages import Button, Reply, short_label
 from bot.notify.reminders import add_reminder, cancel_reminder, slots, target_of
 from bot.notify.subscriptions import stop_everything, subscriptions_of, toggle
 from bot.pack.days import full_date
+from bot.wording import slugify
 from db import reminders as reminders_db
 from db.registrations import drop_demand
-from handlers.context import Ctx, short_data, slugify
+from handlers.context import Ctx, short_data
 
 
 def _communes(ctx: Ctx) -> list[str]:

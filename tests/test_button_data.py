@@ -7,7 +7,8 @@ import hashlib
 
 from bot.messages import MAX_BUTTON_DATA
 from bot.pack import Pack, load_pack
-from handlers.context import resolve, short_data, slugify
+from bot.wording import slugify
+from handlers.context import resolve, short_data
 from handlers.conversation import BUTTON_CODES, BUTTONS
 from handlers.staff import ACTION_CODES, ACTIONS
 from tests.conftest import BUNDLED_PACK

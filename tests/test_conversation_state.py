@@ -20,10 +20,10 @@ from bot.clock import FixedClock
 from bot.messages import Incoming, Reply
 from bot.settings import async_database_url, load_settings
 from bot.understanding import Context
+from bot.wording import slugify
 from db.engine import _alembic_config, make_engine, upgrade
 from db.models import QuestionLogRow
 from handlers import dispatch
-from handlers.context import slugify
 from tests.conftest import DEV_PACK
 from tests.conversation_helpers import Recorder, Statements, same, stored
 
